@@ -1,0 +1,96 @@
+# pam_nsjail — plain GNU Makefile. Distro CFLAGS/LDFLAGS are appended to, never replaced.
+VERSION    := 0.1.0
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
+PAMDIR     ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,$(PREFIX)/lib/security)
+KEEPER_PATH = $(LIBEXECDIR)/pam_nsjail/nsjail-keeper
+DESTDIR    ?=
+
+CC      ?= cc
+B       := build
+WERROR  ?= -Werror
+WARN    := -Wall -Wextra $(WERROR) -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wpointer-arith -Wwrite-strings -Wundef -Wvla -Wno-unused-parameter
+HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC -fno-strict-aliasing
+OPT     ?= -O2 -g
+DEFS    := -DNSJ_VERSION='"$(VERSION)"' -DNSJ_KEEPER_PATH='"$(KEEPER_PATH)"' \
+           -DNSJ_CONFIG_PATH='"$(SYSCONFDIR)/security/pam_nsjail.conf"'
+ifeq ($(SANITIZE),1)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+HARDEN  := $(filter-out -D_FORTIFY_SOURCE=2,$(HARDEN))
+endif
+ALL_CFLAGS  := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(DEFS) -Ipam_nsjail $(CFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
+
+CORE_SRC := err ns util config template policy record keeper_ctl set setup ctl_core
+CORE_OBJ := $(CORE_SRC:%=$(B)/%.o)
+LIB      := $(B)/libnsj.a
+MODULE   := $(B)/pam_nsjail.so
+KEEPER   := $(B)/nsjail-keeper
+CTL      := $(B)/nsjailctl
+HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch
+UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+MANPAGES := man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8
+
+.PHONY: all install uninstall check unit clean deb rpm lint format bench fuzz
+all: $(MODULE) $(KEEPER) $(CTL)
+tests: all $(HARNESS) $(UNIT)
+
+$(B) $(B)/tests:
+	mkdir -p $@
+
+$(B)/%.o: pam_nsjail/%.c pam_nsjail/nsj.h | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(CORE_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# Hidden visibility in the module: only the pam_sm_* of the version script are exported.
+$(MODULE): $(B)/pam_nsjail.o $(LIB) pam_nsjail/pam_nsjail.map
+	$(CC) -shared -fvisibility=hidden -o $@ $(B)/pam_nsjail.o $(LIB) $(ALL_LDFLAGS) \
+	  -Wl,--no-undefined -Wl,--version-script=pam_nsjail/pam_nsjail.map -lconfuse -lpam
+
+$(KEEPER): $(B)/keeper.o $(LIB)
+	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS)
+
+$(CTL): $(B)/nsjailctl.o $(LIB)
+	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lconfuse
+
+$(B)/tests/pam-harness: tests/pam-harness.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(ALL_LDFLAGS) -lpam
+
+$(B)/tests/syslog-catch: tests/syslog-catch.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(ALL_LDFLAGS)
+
+$(B)/tests/test_%: tests/unit/test_%.c $(LIB) | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(LIB) $(ALL_LDFLAGS) -lcmocka -lconfuse
+
+check: tests
+	tests/run
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR)/pam_nsjail $(DESTDIR)$(SBINDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsjail.so
+	install -m 0755 $(KEEPER) $(DESTDIR)$(KEEPER_PATH)
+	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/nsjailctl
+	[ -e $(DESTDIR)$(SYSCONFDIR)/security/pam_nsjail.conf ] || \
+	  install -m 0644 conf/pam_nsjail.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_nsjail.conf
+	for m in $(wildcard $(MANPAGES)); do \
+	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_nsjail.so $(DESTDIR)$(KEEPER_PATH) $(DESTDIR)$(SBINDIR)/nsjailctl \
+	  $(DESTDIR)$(MANDIR)/man8/pam_nsjail.8 $(DESTDIR)$(MANDIR)/man5/pam_nsjail.conf.5 \
+	  $(DESTDIR)$(MANDIR)/man8/nsjailctl.8
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam_nsjail
+
+clean:
+	rm -rf $(B)
+
+# Packaging (make deb, make rpm) lives beside the packaging files.
+-include packaging/packaging.mk

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nsjail-keeper — PID 1 of a set. Its being alive is what keeps the set's namespaces alive.
+ *
+ * Started by the module with execve (empty environment, fds 0-2 on /dev/null, nothing else,
+ * its own session). It: makes itself undumpable and spared by the OOM killer; reaps orphans;
+ * exits if the module does not confirm it (SIGUSR1) within COMMIT_TIMEOUT (its creator died
+ * half-way); on SIGTERM/SIGINT/SIGHUP ends every process of the set and exits; with --idle N,
+ * exits after N seconds with no process in the set but itself and removes its record.
+ * Every later join sends SIGUSR1 again, which restarts the idle clock.
+ *
+ * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record]
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nsj.h"
+#include "setup.h"
+
+#define COMMIT_TIMEOUT 30
+
+struct keeper {
+	uid_t uid;
+	const char *pin_dir;
+	unsigned idle;
+	bool record;
+	bool committed;
+	time_t last_busy;
+};
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/*
+ * Processes of the set other than ourselves: those in our mount namespace. With a PID namespace
+ * our /proc is the set's and shows nothing else; without one it is the host's.
+ */
+static int count_others(void)
+{
+	char path[300];
+	struct dirent *de;
+	struct stat self, st;
+	int n = 0, me = getpid();
+	DIR *d;
+
+	if (stat("/proc/self/ns/mnt", &self) < 0 || (d = opendir("/proc")) == NULL)
+		return 1; /* unknown: assume busy */
+	while ((de = readdir(d)) != NULL) {
+		int pid = atoi(de->d_name);
+		if (pid <= 0 || pid == me)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+		if (stat(path, &st) == 0 && st.st_ino == self.st_ino && st.st_dev == self.st_dev)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+_Noreturn static void terminate(int status)
+{
+	/* Without a PID namespace of its own the keeper only unpins: never kill(-1) the host. */
+	if (getpid() != 1)
+		exit(status);
+	/* kill(-1) from a namespace's init reaches every other process in it. */
+	kill(-1, SIGTERM);
+	for (int i = 0; i < 20 && count_others() > 0; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		reap();
+	}
+	/* Exiting as PID 1 makes the kernel SIGKILL whatever is left. */
+	exit(status);
+}
+
+static bool pending_join(void)
+{
+	sigset_t pend;
+	return sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1);
+}
+
+/*
+ * Idle: uncover pin_dir (only this set's processes could see it, and there are none), take the
+ * user's lock without waiting, and remove the record only if it still names this keeper and no
+ * login came in meanwhile. Otherwise cover pin_dir again and carry on.
+ */
+static void idle_exit(struct keeper *k)
+{
+	struct nsj_err e = { 0 };
+	struct nsj_record r;
+	struct stat self;
+	int pindir = -1, udir = -1;
+	bool uncovered;
+	char name[16];
+
+	if (!k->record)
+		terminate(0);
+	/* Not covered (a set without a mount namespace): nothing to uncover. */
+	uncovered = umount2(k->pin_dir, MNT_DETACH) == 0;
+	if (!uncovered && errno != EINVAL)
+		return;
+	snprintf(name, sizeof(name), "%u", (unsigned)k->uid);
+	pindir = nsj_pindir_open(k->pin_dir, false, &e);
+	if (pindir >= 0)
+		udir = openat(pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (udir >= 0 && flock(udir, LOCK_EX | LOCK_NB) == 0 && !pending_join() && count_others() == 0) {
+		if (nsj_record_read(udir, &r, &e) == 0 && stat("/proc/self/ns/mnt", &self) == 0 &&
+		    r.ns_ino[NSJ_NS_MNT] == (uint64_t)self.st_ino)
+			nsj_record_remove(pindir, k->uid, udir, &e);
+		terminate(0);
+	}
+	if (udir >= 0)
+		close(udir);
+	if (pindir >= 0)
+		close(pindir);
+	if (uncovered)
+		nsj_hide_pin_dir(k->pin_dir, &e);
+}
+
+static void on_timeout(struct keeper *k)
+{
+	if (!k->committed)
+		terminate(1);
+	if (count_others() > 0)
+		k->last_busy = now_s();
+	else if (now_s() - k->last_busy >= (time_t)k->idle)
+		idle_exit(k);
+}
+
+static int loop(struct keeper *k)
+{
+	sigset_t set;
+	siginfo_t info;
+
+	/* Already blocked by our creator before execve (set.c); made sure of here. */
+	sigfillset(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	k->last_busy = now_s();
+	for (;;) {
+		/* Uncommitted: wait for the commit; idle: tick at a quarter of the timeout. */
+		long tick = !k->committed ? COMMIT_TIMEOUT : k->idle ? (k->idle + 3) / 4 : 0;
+		if (tick > 30)
+			tick = 30;
+		struct timespec ts = { tick, 0 };
+		int sig = tick ? sigtimedwait(&set, &info, &ts) : sigwaitinfo(&set, &info);
+		if (sig < 0) {
+			if (errno == EAGAIN)
+				on_timeout(k);
+			continue;
+		}
+		switch (sig) {
+		case SIGCHLD:
+			reap();
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGHUP:
+			if (info.si_uid == 0)
+				terminate(0);
+			break;
+		case SIGUSR1:
+			if (info.si_uid == 0) {
+				k->committed = true;
+				k->last_busy = now_s();
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void harden(void)
+{
+	int fd;
+
+	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_NAME, "nsjail-keeper");
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "-1000", 5) < 0) {
+			/* not fatal: the set still works */
+		}
+		close(fd);
+	}
+	if (chdir("/") < 0) {
+		/* "/" always exists */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct keeper k = { .pin_dir = NSJ_PIN_DIR_DEFAULT, .record = true };
+	bool have_uid = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
+			k.uid = (uid_t)strtoul(argv[++i], NULL, 10);
+			have_uid = true;
+		} else if (strcmp(argv[i], "--idle") == 0 && i + 1 < argc) {
+			k.idle = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--pin-dir") == 0 && i + 1 < argc) {
+			k.pin_dir = argv[++i];
+		} else if (strcmp(argv[i], "--record") == 0) {
+			k.record = true;
+		} else if (strcmp(argv[i], "--no-record") == 0) {
+			k.record = false;
+		} else {
+			return 2;
+		}
+	}
+	/* Only the module starts keepers, as root. */
+	if (!have_uid || geteuid() != 0)
+		return 2;
+	harden();
+	return loop(&k);
+}

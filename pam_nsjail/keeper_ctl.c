@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * keeper_ctl.c — recognising, counting and stopping keepers from the host side.
+ *
+ * Everything here runs in a process that sees the host's /proc (the module before it joins,
+ * nsjailctl). A recorded pid is trusted only through a pidfd opened *before* the checks: if the
+ * pid was recycled in between, the start time read afterwards is the new process's and the
+ * check fails, and once the checks pass the pidfd can only ever name that same process.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "nsj.h"
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int nsj_ns_read(pid_t pid, struct nsj_record *r, struct nsj_err *err)
+{
+	char path[64];
+	struct stat st;
+
+	for (int k = 0; k < NSJ_NS_COUNT; k++) {
+		if (!(r->kinds & NSJ_NSF(k)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, nsj_ns_name(k));
+		if (stat(path, &st) < 0)
+			return nsj_err_set(err, errno, "%s: %m", path);
+		r->ns_ino[k] = st.st_ino;
+		r->ns_dev = st.st_dev;
+	}
+	return 0;
+}
+
+/* Real and effective uid 0, and (need_init) pid 1 in its innermost PID namespace (NSpid). */
+static int check_status(pid_t pid, bool need_init)
+{
+	char path[64], line[512];
+	bool root = false, init = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned ruid, euid;
+		if (sscanf(line, "Uid: %u %u", &ruid, &euid) == 2)
+			root = ruid == 0 && euid == 0;
+		else if (strncmp(line, "NSpid:", 6) == 0) {
+			char *last = strrchr(line, '\t');
+			init = last && atoi(last + 1) == 1 && strchr(line + 7, '\t') != NULL;
+		}
+	}
+	fclose(f);
+	return root && (init || !need_init) ? 0 : -ESRCH;
+}
+
+static int verify(int pidfd, const struct nsj_record *r, struct nsj_err *err)
+{
+	unsigned long long start;
+	struct nsj_record now = { .kinds = r->kinds };
+	char state;
+	struct nsj_err ignore = { 0 };
+
+	if (nsj_proc_start(r->pid, &start, &state) < 0)
+		return nsj_err_set(err, ESRCH, "keeper %d is gone", (int)r->pid);
+	if (start != r->start)
+		return nsj_err_set(err, ESRCH, "pid %d is another process now (start time differs)",
+				   (int)r->pid);
+	if (state == 'Z' || state == 'X')
+		return nsj_err_set(err, ESRCH, "keeper %d has exited", (int)r->pid);
+	if (check_status(r->pid, r->kinds & NSJ_NSF(NSJ_NS_PID)) < 0)
+		return nsj_err_set(err, ESRCH, "pid %d is not a root-owned namespace init", (int)r->pid);
+	if (nsj_ns_read(r->pid, &now, &ignore) < 0)
+		return nsj_err_set(err, ESRCH, "keeper %d: namespaces unreadable", (int)r->pid);
+	for (int k = 0; k < NSJ_NS_COUNT; k++)
+		if ((r->kinds & NSJ_NSF(k)) && (now.ns_ino[k] != r->ns_ino[k] || now.ns_dev != r->ns_dev))
+			return nsj_err_set(err, ESRCH, "pid %d: %s namespace differs from the record",
+					   (int)r->pid, nsj_ns_name(k));
+	/* Still the same process? (it may have died after the reads above) */
+	if (pidfd >= 0 && pidfd_signal(pidfd, 0) < 0)
+		return nsj_err_set(err, ESRCH, "keeper %d is gone", (int)r->pid);
+	return 0;
+}
+
+int nsj_keeper_verify(const struct nsj_record *r, struct nsj_err *err)
+{
+	int pidfd, ret;
+
+	if (r->pid <= 1)
+		return nsj_err_set(err, ESRCH, "record names no keeper");
+	pidfd = pidfd_open_(r->pid);
+	if (pidfd < 0) {
+		if (errno == ESRCH)
+			return nsj_err_set(err, ESRCH, "keeper %d is gone", (int)r->pid);
+		return nsj_err_set(err, errno, "pidfd_open %d: %m", (int)r->pid);
+	}
+	ret = verify(pidfd, r, err);
+	if (ret < 0) {
+		close(pidfd);
+		return ret;
+	}
+	return pidfd;
+}
+
+int nsj_keeper_count_procs(const struct nsj_record *r)
+{
+	char path[300];
+	struct dirent *de;
+	struct stat st;
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	if (d == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		int pid = atoi(de->d_name);
+		if (pid <= 0 || pid == r->pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/pid", de->d_name);
+		if (stat(path, &st) == 0 && st.st_ino == r->ns_ino[NSJ_NS_PID] && st.st_dev == r->ns_dev)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int wait_exit(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	uint64_t end = nsj_now_us() + (uint64_t)timeout_ms * 1000u;
+
+	for (;;) {
+		int left = (int)((end - nsj_now_us()) / 1000u);
+		int n = poll(&p, 1, left > 0 ? left : 0);
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err)
+{
+	if (pidfd_signal(pidfd, SIGTERM) < 0) {
+		if (errno == ESRCH)
+			return 0;
+		return nsj_err_set(err, errno, "signal keeper: %m");
+	}
+	if (wait_exit(pidfd, timeout_ms) == 0)
+		return 0;
+	/* The kernel kills every process of a PID namespace whose init dies. */
+	if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+		return nsj_err_set(err, errno, "kill keeper: %m");
+	if (wait_exit(pidfd, 10000) < 0)
+		return nsj_err_set(err, ETIMEDOUT, "keeper did not exit after SIGKILL");
+	return 0;
+}

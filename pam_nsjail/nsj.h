@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nsj.h — the core library of pam_nsjail.
+ *
+ * Everything the module, the keeper, nsjailctl and the tests share. The core never exits and
+ * never prints: functions return 0 (or a non-negative value) on success and a negative errno on
+ * failure, after filling a struct nsj_err with a readable message. Only the glue (the PAM entry
+ * points, main() of the CLI and the keeper) turns that into a log line or an exit code.
+ */
+#ifndef NSJ_H
+#define NSJ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifndef NSJ_VERSION
+#define NSJ_VERSION "0.1.0"
+#endif
+#ifndef NSJ_KEEPER_PATH
+#define NSJ_KEEPER_PATH "/usr/libexec/pam_nsjail/nsjail-keeper"
+#endif
+#ifndef NSJ_CONFIG_PATH
+#define NSJ_CONFIG_PATH "/etc/security/pam_nsjail.conf"
+#endif
+#define NSJ_PIN_DIR_DEFAULT "/run/pam_nsjail"
+#define NSJ_HOSTNAME_MAX 64
+
+/* ---- errors (err.c) ------------------------------------------------------------------- */
+
+/*
+ * An error: the errno that caused it and one or more lines of text (several only for config
+ * diagnostics, one "FILE:LINE: message" per line). "%m" in a format is expanded from errno as
+ * it was on entry.
+ */
+struct nsj_err {
+	int code;      /* positive errno, 0 when no error was recorded */
+	unsigned count; /* number of lines in msg */
+	char msg[2048];
+};
+
+void nsj_err_clear(struct nsj_err *e);
+/* Record one line; returns -errnum (or -EINVAL when errnum is 0). Appends when e->count > 0. */
+int nsj_err_set(struct nsj_err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The first line of e->msg, copied into buf (for one-line logs). */
+const char *nsj_err_first(const struct nsj_err *e, char *buf, size_t size);
+
+/* ---- namespaces (ns.c) ---------------------------------------------------------------- */
+
+enum nsj_ns { NSJ_NS_MNT, NSJ_NS_IPC, NSJ_NS_UTS, NSJ_NS_PID, NSJ_NS_NET, NSJ_NS_CGROUP, NSJ_NS_COUNT };
+#define NSJ_NSF(k) (1u << (k))
+#define NSJ_NS_DEFAULT (NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_IPC) | NSJ_NSF(NSJ_NS_UTS) | NSJ_NSF(NSJ_NS_PID))
+
+/* "mnt", "ipc", "uts", "pid", "net", "cgroup": the names under /proc/PID/ns/. */
+const char *nsj_ns_name(enum nsj_ns k);
+/* The config spelling: "mount" for NSJ_NS_MNT, otherwise as nsj_ns_name(). */
+const char *nsj_ns_config_name(enum nsj_ns k);
+/* -1 when unknown. Accepts the config spelling and the /proc spelling. */
+int nsj_ns_from_name(const char *name);
+int nsj_ns_clone_flag(enum nsj_ns k);
+/* Space-separated config names of the kinds in mask, e.g. "mount ipc uts pid". */
+void nsj_ns_mask_format(unsigned mask, char *buf, size_t size);
+
+/* ---- config (config.c; the only file that includes <confuse.h>) ----------------------- */
+
+enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
+enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
+enum nsj_sec_kind { NSJ_SEC_DEFAULT, NSJ_SEC_USER, NSJ_SEC_GROUP };
+
+/* Bits of struct nsj_section.set: which keys the section sets itself. */
+enum nsj_key {
+	NSJ_KEY_ENABLE = 1u << 0,
+	NSJ_KEY_NAMESPACES = 1u << 1,
+	NSJ_KEY_HOSTNAME = 1u << 2,
+	NSJ_KEY_TMP = 1u << 3,
+	NSJ_KEY_TMP_SIZE = 1u << 4,
+	NSJ_KEY_TMP_DIR = 1u << 5,
+	NSJ_KEY_TMP_PATHS = 1u << 6,
+	NSJ_KEY_PROPAGATION = 1u << 7,
+	NSJ_KEY_PERSIST = 1u << 8,
+	NSJ_KEY_IDLE_TIMEOUT = 1u << 9,
+};
+
+/* One section of the file. Values of keys not in `set` are unspecified (but valid to free). */
+struct nsj_section {
+	enum nsj_sec_kind kind;
+	char *name;     /* user or group name; NULL for default */
+	unsigned line;  /* line of the section header; 0 for an implicit default */
+	unsigned set;   /* enum nsj_key bits */
+	bool enable;
+	unsigned namespaces; /* NSJ_NSF() mask */
+	char *hostname;      /* template; "" keeps the host's name */
+	enum nsj_tmp tmp;
+	uint64_t tmp_size;   /* bytes; 0 = kernel default */
+	char *tmp_dir;       /* template */
+	char **tmp_paths;    /* absolute, normalised paths */
+	size_t n_tmp_paths;
+	enum nsj_prop propagation;
+	bool persist;
+	unsigned idle_timeout; /* seconds, 0 = never */
+};
+
+struct nsj_config {
+	char *path;     /* the file name used in messages */
+	char *pin_dir;  /* absolute */
+	unsigned min_uid;
+	struct nsj_section def; /* always complete: built-in defaults overlaid with the file's */
+	struct nsj_section *users;
+	size_t n_users;
+	struct nsj_section *groups; /* in file order */
+	size_t n_groups;
+};
+
+/*
+ * Load and validate the config at path. Refuses a file that is not a regular file, not owned
+ * by root, or writable by group or others (checked on the open fd, opened O_NOFOLLOW). Every
+ * problem is recorded in err as "FILE:LINE: message" (several lines when there are several).
+ * Runs in any process; no side effects but memory. *out is owned by the caller.
+ */
+int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *err);
+/* The same from a buffer, without the ownership checks (tests, fuzzing). name is for messages. */
+int nsj_config_parse_buf(const char *buf, size_t len, const char *name, struct nsj_config **out,
+			 struct nsj_err *err);
+void nsj_config_free(struct nsj_config *c);
+
+/* ---- templates (template.c) ----------------------------------------------------------- */
+
+struct nsj_tvars {
+	const char *user;  /* %u */
+	uid_t uid;         /* %U */
+	const char *group; /* %g */
+	const char *host_short; /* %h */
+	const char *host_full;  /* %H */
+};
+
+/* Check a template for unknown "%x" sequences and a trailing '%'. */
+int nsj_template_check(const char *tmpl, struct nsj_err *err);
+/* Expand tmpl into out; -ENAMETOOLONG when it does not fit. */
+int nsj_template_expand(const char *tmpl, const struct nsj_tvars *v, char *out, size_t size,
+			struct nsj_err *err);
+/*
+ * Expand a hostname template: characters outside [A-Za-z0-9.-] become '-', leading and
+ * trailing '-'/'.' are dropped and runs of '.' fold to one. Empty, or longer than 64 bytes
+ * after that: an error (never truncated).
+ */
+int nsj_hostname_expand(const char *tmpl, const struct nsj_tvars *v, char out[NSJ_HOSTNAME_MAX + 1],
+			struct nsj_err *err);
+/* Fill host_short/host_full from uname(); the strings live in buf. */
+void nsj_tvars_host(struct nsj_tvars *v, char *buf, size_t size);
+
+/* ---- users and policy (policy.c) ------------------------------------------------------ */
+
+struct nsj_user {
+	char *name;
+	uid_t uid;
+	gid_t gid;
+	char *group; /* primary group name ("" when it has none) */
+	char *home;
+	gid_t *groups; /* primary and supplementary, via NSS (getgrouplist) */
+	int n_groups;
+};
+
+/* Look a user up through NSS. -ENOENT with a message when there is no such user. */
+int nsj_user_lookup(const char *name, struct nsj_user *u, struct nsj_err *err);
+void nsj_user_free(struct nsj_user *u);
+
+/* The effective policy for one user, templates expanded. */
+struct nsj_policy {
+	char section[300]; /* "default", "user \"alice\"", "group \"lab\"" */
+	bool jailed;       /* false: the user is left out (PAM_IGNORE) */
+	char reason[128];  /* why not jailed: "uid 0", "uid below min_uid 1000", "enable = false" */
+	bool enable;
+	unsigned namespaces;
+	char hostname[NSJ_HOSTNAME_MAX + 1]; /* expanded; "" keeps the host's name */
+	char hostname_tmpl[256];
+	enum nsj_tmp tmp;
+	uint64_t tmp_size;
+	char tmp_dir[4096]; /* expanded; only for NSJ_TMP_DIR */
+	char *const *tmp_paths; /* borrowed from the config */
+	size_t n_tmp_paths;
+	enum nsj_prop propagation;
+	bool persist;
+	unsigned idle_timeout;
+	char pin_dir[4096];
+};
+
+/*
+ * Pick the section (user > first group in file order that the user belongs to > default),
+ * fill unset keys from default, apply min_uid and the root rule, expand templates.
+ * The policy borrows tmp_paths from c: keep c alive while p is used.
+ */
+int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, struct nsj_policy *p,
+		       struct nsj_err *err);
+
+/* ---- pin directory, locks and records (record.c) -------------------------------------- */
+
+/* What is written to <pin_dir>/<uid>/keeper: enough to recognise the keeper with certainty. */
+struct nsj_record {
+	pid_t pid;                 /* in the host's (the module's) PID namespace */
+	unsigned long long start;  /* starttime, field 22 of /proc/PID/stat */
+	uid_t uid;
+	char user[256];
+	int64_t created;           /* time(2) when the set was made */
+	unsigned kinds;            /* NSJ_NSF() mask of the set's namespaces */
+	uint64_t ns_ino[NSJ_NS_COUNT];
+	uint64_t ns_dev;           /* st_dev of the nsfs */
+};
+
+/*
+ * Open pin_dir as an O_PATH|O_DIRECTORY fd, refusing a symlink, a non-directory, an owner other
+ * than root, or group/other write. With create, a missing pin_dir (not its parents) is made
+ * root:root 0700. The caller closes the fd.
+ */
+int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err);
+
+/*
+ * Lock the per-uid record directory <pin_dir>/<uid> (made when missing and create is set) with
+ * flock(LOCK_EX); retries when the directory was removed while waiting. Returns the locked
+ * directory fd (closing it unlocks), -ENOENT when it does not exist and !create.
+ */
+int nsj_user_lock(int pindir, uid_t uid, bool create, struct nsj_err *err);
+
+/* Read / write (atomically, via rename) <udir>/keeper. Read: -ENOENT when there is none. */
+int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err);
+int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err);
+/* Remove the record and the (locked) directory <pin_dir>/<uid>. */
+int nsj_record_remove(int pindir, uid_t uid, int udir, struct nsj_err *err);
+
+/* List the uids that have a record directory; *uids is malloc'd. */
+int nsj_record_list(int pindir, uid_t **uids, size_t *n, struct nsj_err *err);
+
+/* ---- keepers (keeper_ctl.c) ----------------------------------------------------------- */
+
+/*
+ * Is the process recorded in r the keeper the module started? Opens a pidfd first, then checks
+ * starttime, that it is PID 1 of its PID namespace, owned by root, not a zombie, and that its
+ * namespace inodes equal the record's. On success returns a pidfd (O_CLOEXEC) that is pinned to
+ * that very process; -ESRCH when it is gone or is another process (a stale record).
+ * Runs in a process that sees the host's /proc.
+ */
+int nsj_keeper_verify(const struct nsj_record *r, struct nsj_err *err);
+
+/* Read the namespace inodes of pid from /proc/PID/ns into r (kinds in r->kinds). */
+int nsj_ns_read(pid_t pid, struct nsj_record *r, struct nsj_err *err);
+
+/* Number of processes in the keeper's PID namespace other than the keeper (host /proc). */
+int nsj_keeper_count_procs(const struct nsj_record *r);
+
+/*
+ * End a set: SIGTERM to the keeper, wait up to timeout_ms for it to exit, then SIGKILL (the
+ * kernel then kills every process of its PID namespace). pidfd is not closed.
+ */
+int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err);
+
+/* ---- sets (set.c) --------------------------------------------------------------------- */
+
+/*
+ * Create a set for user u under policy p: new namespaces, the mounts, hostname and hosts file
+ * inside, and nsjail-keeper exec'd as PID 1. Runs in the caller (root, host namespaces); forks
+ * twice so that the keeper is not the caller's child. Fills r (not yet written) and returns a
+ * pidfd on the keeper. SIGCHLD is saved and restored around the fork.
+ */
+int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
+		   struct nsj_err *err);
+
+/*
+ * Move the calling process into the keeper's namespaces (mnt last); its children then live in
+ * the set's PID namespace. Fails closed with a clear message when the caller has more than one
+ * thread. pidfd from nsj_keeper_verify() or nsj_set_create().
+ */
+int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err);
+
+enum nsj_action { NSJ_ACT_CREATED, NSJ_ACT_JOINED, NSJ_ACT_REPAIRED };
+const char *nsj_action_name(enum nsj_action a);
+
+/*
+ * The login path: lock the user's record, verify and join an existing set or create (and
+ * record) a new one, unlock. With !p->persist a fresh unrecorded set is made every time. On
+ * success returns a pidfd on the keeper, fills r and *action. The caller ends up in the set.
+ */
+int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
+		     enum nsj_action *action, struct nsj_err *err);
+
+/*
+ * Tear down the set of uid recorded under pin_dir (nsjailctl reset): lock, verify, stop the
+ * keeper, remove the record. -ENOENT when there is no record.
+ */
+int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err *err);
+
+/* ---- misc (util.c) -------------------------------------------------------------------- */
+
+/* Threads of the calling process (from /proc/self/status); -errno on failure. */
+int nsj_thread_count(void);
+/* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */
+int nsj_proc_start(pid_t pid, unsigned long long *start, char *state);
+uint64_t nsj_now_us(void);
+/* Parse "512M", "64k", "1G", "1048576" into bytes; -EINVAL on anything else. */
+int nsj_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * record.c — the pin directory, the per-uid lock and the record of a user's keeper.
+ *
+ * <pin_dir> is root:root 0700 and <pin_dir>/<uid>/ holds one file, "keeper". The per-uid
+ * directory itself is the lock (flock on its fd); whoever removes it holds that lock, and a
+ * waiter that then gets the lock sees st_nlink == 0 and starts over, so a lock is never taken
+ * on a directory that is no longer reachable. Every open is O_NOFOLLOW|O_CLOEXEC and every
+ * object is checked for owner and mode on its fd before it is trusted.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nsj.h"
+
+#define RECORD "keeper"
+#define RECORD_TMP "keeper.new"
+
+static int check_root_dir(int fd, const char *what, const char *path, struct nsj_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return nsj_err_set(err, errno, "%s %s: %m", what, path);
+	if (!S_ISDIR(st.st_mode))
+		return nsj_err_set(err, ENOTDIR, "%s %s: not a directory", what, path);
+	if (st.st_uid != 0)
+		return nsj_err_set(err, EPERM, "%s %s: owned by uid %u, not root", what, path,
+				   (unsigned)st.st_uid);
+	if (st.st_mode & 022)
+		return nsj_err_set(err, EPERM, "%s %s: writable by group or others (mode %04o)", what,
+				   path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err)
+{
+	int fd, r;
+
+	if (pin_dir[0] != '/')
+		return nsj_err_set(err, EINVAL, "pin_dir %s: not an absolute path", pin_dir);
+	fd = open(pin_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		/* mkdir's mode is cut by the caller's umask, never widened: 0700 at most. */
+		if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST)
+			return nsj_err_set(err, errno, "pin_dir %s: mkdir: %m", pin_dir);
+		fd = open(pin_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return nsj_err_set(err, errno, "pin_dir %s: a symlink or not a directory", pin_dir);
+		return nsj_err_set(err, errno, "pin_dir %s: %m", pin_dir);
+	}
+	r = check_root_dir(fd, "pin_dir", pin_dir, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int lock_once(int pindir, const char *name, bool create, struct nsj_err *err)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = openat(pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(pindir, name, 0700) < 0 && errno != EEXIST)
+			return nsj_err_set(err, errno, "record dir %s: mkdir: %m", name);
+		fd = openat(pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT; /* no set; not worth a message of its own */
+		return nsj_err_set(err, errno, "record dir %s: %m", name);
+	}
+	r = check_root_dir(fd, "record dir", name, err);
+	while (r == 0 && flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			r = nsj_err_set(err, errno, "record dir %s: flock: %m", name);
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = nsj_err_set(err, errno, "record dir %s: %m", name);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	if (st.st_nlink == 0) { /* removed by the previous holder: start over */
+		close(fd);
+		return -EAGAIN;
+	}
+	return fd;
+}
+
+int nsj_user_lock(int pindir, uid_t uid, bool create, struct nsj_err *err)
+{
+	char name[16];
+	int fd = -EAGAIN;
+
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	for (int tries = 0; fd == -EAGAIN && tries < 100; tries++)
+		fd = lock_once(pindir, name, create, err);
+	if (fd == -EAGAIN)
+		return nsj_err_set(err, EAGAIN, "record dir %s: removed again and again while waiting", name);
+	return fd;
+}
+
+static int parse_record(char *buf, struct nsj_record *r)
+{
+	char *save = NULL, *line;
+	bool have_start = false;
+
+	memset(r, 0, sizeof(*r));
+	line = strtok_r(buf, "\n", &save);
+	if (line == NULL || sscanf(line, "%d", &r->pid) != 1 || r->pid <= 1)
+		return -EINVAL;
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		char key[16], val[256];
+		if (sscanf(line, "%15s %255s", key, val) != 2)
+			return -EINVAL;
+		int k = nsj_ns_from_name(key);
+		if (k >= 0) {
+			r->ns_ino[k] = strtoull(val, NULL, 10);
+			r->kinds |= NSJ_NSF(k);
+		} else if (strcmp(key, "start") == 0) {
+			r->start = strtoull(val, NULL, 10);
+			have_start = true;
+		} else if (strcmp(key, "uid") == 0) {
+			r->uid = (uid_t)strtoul(val, NULL, 10);
+		} else if (strcmp(key, "user") == 0) {
+			snprintf(r->user, sizeof(r->user), "%s", val);
+		} else if (strcmp(key, "created") == 0) {
+			r->created = strtoll(val, NULL, 10);
+		} else if (strcmp(key, "nsdev") == 0) {
+			r->ns_dev = strtoull(val, NULL, 10);
+		}
+	}
+	/* A record that cannot name the keeper's mount namespace cannot be verified. */
+	return have_start && (r->kinds & NSJ_NSF(NSJ_NS_MNT)) ? 0 : -EINVAL;
+}
+
+int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err)
+{
+	char buf[2048];
+	struct stat st;
+	ssize_t len;
+	int fd;
+
+	fd = openat(udir, RECORD, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return nsj_err_set(err, errno, "record: %m");
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		close(fd);
+		return nsj_err_set(err, EPERM, "record: not a root-owned regular file, ignored");
+	}
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len < 0)
+		return nsj_err_set(err, errno, "record: %m");
+	buf[len] = '\0';
+	if (parse_record(buf, r) < 0)
+		return nsj_err_set(err, EINVAL, "record: malformed, ignored");
+	return 0;
+}
+
+int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)
+{
+	char buf[2048];
+	int len, fd;
+
+	len = snprintf(buf, sizeof(buf), "%d\nstart %llu\nuid %u\nuser %s\ncreated %" PRId64 "\nnsdev %" PRIu64 "\n",
+		       (int)r->pid, r->start, (unsigned)r->uid, r->user, r->created, r->ns_dev);
+	for (int k = 0; k < NSJ_NS_COUNT; k++)
+		if (r->kinds & NSJ_NSF(k))
+			len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s %" PRIu64 "\n",
+					nsj_ns_name(k), r->ns_ino[k]);
+	unlinkat(udir, RECORD_TMP, 0);
+	fd = openat(udir, RECORD_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nsj_err_set(err, errno, "record: create: %m");
+	if (write(fd, buf, (size_t)len) != len) {
+		int e = errno ? errno : EIO;
+		close(fd);
+		unlinkat(udir, RECORD_TMP, 0);
+		return nsj_err_set(err, e, "record: write: %m");
+	}
+	close(fd);
+	if (renameat(udir, RECORD_TMP, udir, RECORD) < 0) {
+		int e = errno;
+		unlinkat(udir, RECORD_TMP, 0);
+		return nsj_err_set(err, e, "record: rename: %m");
+	}
+	return 0;
+}
+
+int nsj_record_remove(int pindir, uid_t uid, int udir, struct nsj_err *err)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	if (unlinkat(udir, RECORD, 0) < 0 && errno != ENOENT)
+		return nsj_err_set(err, errno, "record %s: unlink: %m", name);
+	unlinkat(udir, RECORD_TMP, 0);
+	if (unlinkat(pindir, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return nsj_err_set(err, errno, "record dir %s: rmdir: %m", name);
+	return 0;
+}
+
+static int cmp_uid(const void *a, const void *b)
+{
+	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int nsj_record_list(int pindir, uid_t **uids, size_t *n, struct nsj_err *err)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int fd;
+
+	*uids = NULL;
+	*n = 0;
+	fd = openat(pindir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return nsj_err_set(err, e, "pin_dir: %m");
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		unsigned long v = strtoul(de->d_name, &end, 10);
+		if (!isdigit((unsigned char)de->d_name[0]) || *end != '\0' || de->d_type != DT_DIR)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			uid_t *p = realloc(*uids, cap * sizeof(**uids));
+			if (p == NULL) {
+				closedir(d);
+				return nsj_err_set(err, ENOMEM, "out of memory");
+			}
+			*uids = p;
+		}
+		(*uids)[(*n)++] = (uid_t)v;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(*uids, *n, sizeof(**uids), cmp_uid);
+	return 0;
+}

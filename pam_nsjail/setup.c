@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * setup.c — what a new set looks like inside. Runs only in K (see setup.h), which is about to
+ * exec the keeper, so nothing here touches the caller's process state.
+ *
+ * Mounts use the fd-based mount API (fsopen/fsmount/open_tree/move_mount): every target is
+ * opened first with openat2(RESOLVE_NO_SYMLINKS) and the mount is attached to that very
+ * directory, so a symlink planted in a user-writable parent can never redirect it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "setup.h"
+
+static int open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+static int open_target(const char *path, bool dir, struct nsj_err *err)
+{
+	int fd = open_beneath(AT_FDCWD, path, O_PATH | (dir ? O_DIRECTORY : 0));
+
+	if (fd < 0)
+		return nsj_err_set(err, errno, "%s: %m%s", path,
+				   errno == ELOOP ? " (symlinks are not followed)" : "");
+	return fd;
+}
+
+static int attach(int mnt, int target, const char *path, struct nsj_err *err)
+{
+	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return nsj_err_set(err, errno, "mount on %s: %m", path);
+	return 0;
+}
+
+/* A fresh tmpfs with the given options, detached; returns the mount fd. */
+static int tmpfs_new(const char *mode, uint64_t size, unsigned attrs, struct nsj_err *err)
+{
+	char num[32];
+	int fs, mnt = -1;
+
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return nsj_err_set(err, errno, "fsopen tmpfs: %m");
+	/* "pam_nsjail" as the source tells an admin reading /proc/mounts whose mount it is. */
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "pam_nsjail", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0)
+		goto fail;
+	if (size) {
+		/* nr_inodes too, so that a user cannot exhaust the inode table with empty files. */
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "size", num, 0) < 0)
+			goto fail;
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)(size / 4096 > 1024 ? size / 4096 : 1024));
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", num, 0) < 0)
+			goto fail;
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto fail;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		goto fail;
+	close(fs);
+	return mnt;
+fail:
+	nsj_err_set(err, errno, "tmpfs (mode=%s size=%llu): %m", mode, (unsigned long long)size);
+	close(fs);
+	return -err->code;
+}
+
+static int tmpfs_at(const char *path, const char *mode, uint64_t size, unsigned attrs,
+		    struct nsj_err *err)
+{
+	int target, mnt, ret;
+
+	target = open_target(path, true, err);
+	if (target < 0)
+		return target;
+	mnt = tmpfs_new(mode, size, attrs, err);
+	ret = mnt < 0 ? mnt : attach(mnt, target, path, err);
+	if (mnt >= 0)
+		close(mnt);
+	close(target);
+	return ret;
+}
+
+/* Bind (a clone of) the directory or file src over target, with extra mount attributes. */
+static int bind_fd(int src, const char *srcname, const char *target, bool dir, unsigned attrs,
+		   struct nsj_err *err)
+{
+	struct mount_attr attr = { .attr_set = attrs };
+	int tfd, mnt, ret;
+
+	mnt = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (mnt < 0)
+		return nsj_err_set(err, errno, "clone %s: %m", srcname);
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		close(mnt);
+		return nsj_err_set(err, errno, "mount attributes of %s: %m", srcname);
+	}
+	tfd = open_target(target, dir, err);
+	ret = tfd < 0 ? tfd : attach(mnt, tfd, target, err);
+	if (tfd >= 0)
+		close(tfd);
+	close(mnt);
+	return ret;
+}
+
+/* Open (creating with mode) the directory name under parent, never following a link, and
+ * require it to be root-owned and not writable by group/others unless mode says so. */
+static int subdir(int parent, const char *name, mode_t mode, const char *path, struct nsj_err *err)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(parent, name, mode & 0777) < 0 && errno != EEXIST)
+			return nsj_err_set(err, errno, "tmp_dir %s: mkdir: %m", path);
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return nsj_err_set(err, errno, "tmp_dir %s: %m%s", path,
+				   errno == ELOOP || errno == ENOTDIR ? " (a symlink or not a directory)" : "");
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || ((st.st_mode & 022) && mode != 01777)) {
+		close(fd);
+		return nsj_err_set(err, EPERM, "tmp_dir %s: not owned by root or writable by others", path);
+	}
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0) {
+		close(fd);
+		return nsj_err_set(err, errno, "tmp_dir %s: chmod: %m", path);
+	}
+	return fd;
+}
+
+/* Walk tmp_dir from "/" component by component: parents root-owned 0755, the last 0700. */
+static int open_tmp_dir(const char *path, struct nsj_err *err)
+{
+	char buf[4096], *save = NULL, *comp, *next;
+	int fd, nfd;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf) || path[0] != '/')
+		return nsj_err_set(err, EINVAL, "tmp_dir %s: not an absolute path", path);
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return nsj_err_set(err, errno, "/: %m");
+	for (comp = strtok_r(buf, "/", &save); comp; comp = next) {
+		next = strtok_r(NULL, "/", &save);
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			close(fd);
+			return nsj_err_set(err, EINVAL, "tmp_dir %s: \".\" and \"..\" are not allowed", path);
+		}
+		nfd = subdir(fd, comp, next ? 0755 : 0700, path, err);
+		close(fd);
+		if (nfd < 0)
+			return nfd;
+		fd = nfd;
+	}
+	return fd;
+}
+
+static int setup_tmp_dir(const struct nsj_policy *p, struct nsj_err *err)
+{
+	int base, ret = 0;
+
+	base = open_tmp_dir(p->tmp_dir, err);
+	if (base < 0)
+		return base;
+	for (size_t i = 0; i < p->n_tmp_paths && ret == 0; i++) {
+		/* One instance per path: "/var/tmp" -> "<tmp_dir>/var_tmp". */
+		char name[256];
+		const char *s = p->tmp_paths[i] + 1;
+		size_t j = 0;
+		for (; *s && j < sizeof(name) - 1; s++)
+			name[j++] = *s == '/' ? '_' : *s;
+		name[j] = '\0';
+		int fd = subdir(base, name, 01777, p->tmp_dir, err);
+		if (fd < 0) {
+			ret = fd;
+			break;
+		}
+		ret = bind_fd(fd, p->tmp_dir, p->tmp_paths[i], true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+		close(fd);
+	}
+	close(base);
+	return ret;
+}
+
+static int setup_tmp(const struct nsj_policy *p, struct nsj_err *err)
+{
+	int ret = 0;
+
+	if (p->tmp == NSJ_TMP_DIR)
+		return setup_tmp_dir(p, err);
+	for (size_t i = 0; i < p->n_tmp_paths && ret == 0; i++)
+		ret = tmpfs_at(p->tmp_paths[i], "1777", p->tmp_size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+	return ret;
+}
+
+/* The host's /etc/hosts plus a line for the set's hostname, written into buf. */
+static int hosts_text(const char *hostname, char *buf, size_t size, size_t *len, struct nsj_err *err)
+{
+	ssize_t n = 0;
+	int fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC);
+
+	*len = 0;
+	if (fd >= 0) {
+		while (*len < size - 128 && (n = read(fd, buf + *len, size - 128 - *len)) > 0)
+			*len += (size_t)n;
+		close(fd);
+		if (n < 0)
+			return nsj_err_set(err, errno, "/etc/hosts: %m");
+	}
+	if (*len && buf[*len - 1] != '\n')
+		buf[(*len)++] = '\n';
+	*len += (size_t)snprintf(buf + *len, size - *len, "127.0.1.1\t%s\n", hostname);
+	return 0;
+}
+
+static int write_hosts(int dir, const char *hostname, struct nsj_err *err)
+{
+	const size_t size = 256 * 1024;
+	char *buf = malloc(size);
+	size_t len;
+	int fd, ret;
+
+	if (buf == NULL)
+		return nsj_err_set(err, ENOMEM, "hosts: out of memory");
+	ret = hosts_text(hostname, buf, size, &len, err);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	fd = openat(dir, "hosts", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		free(buf);
+		return nsj_err_set(err, errno, "hosts: %m");
+	}
+	if (write(fd, buf, len) != (ssize_t)len)
+		ret = nsj_err_set(err, errno ? errno : EIO, "hosts: write: %m");
+	free(buf);
+	if (ret == 0 && fchmod(fd, 0644) < 0)
+		ret = nsj_err_set(err, errno, "hosts: chmod: %m");
+	if (ret == 0)
+		ret = bind_fd(fd, "hosts", "/etc/hosts", false,
+			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+	close(fd);
+	unlinkat(dir, "hosts", 0);
+	return ret;
+}
+
+/*
+ * Cover pin_dir with a tmpfs; with a hostname, that tmpfs first carries the generated hosts file
+ * that is bound over /etc/hosts (and then unlinked). Ends read-only and empty.
+ */
+static int cover_pin_dir(const char *pin_dir, const char *hostname, struct nsj_err *err)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	int target, mnt, ret;
+	const unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+	target = open_target(pin_dir, true, err);
+	if (target < 0)
+		return target;
+	mnt = tmpfs_new("0700", hostname ? 1024 * 1024 : 4096, attrs, err);
+	ret = mnt < 0 ? mnt : attach(mnt, target, pin_dir, err);
+	/* Attached first: a file of a detached mount cannot be cloned onto /etc/hosts. */
+	if (ret == 0 && hostname)
+		ret = write_hosts(mnt, hostname, err);
+	if (ret == 0 && mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+		ret = nsj_err_set(err, errno, "read-only %s: %m", pin_dir);
+	if (mnt >= 0)
+		close(mnt);
+	close(target);
+	return ret;
+}
+
+int nsj_hide_pin_dir(const char *pin_dir, struct nsj_err *err)
+{
+	return cover_pin_dir(pin_dir, NULL, err);
+}
+
+static int lo_up(struct nsj_err *err)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (s < 0)
+		return nsj_err_set(err, errno, "socket: %m");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		ret = nsj_err_set(err, errno, "lo: %m");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ret == 0 && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		ret = nsj_err_set(err, errno, "lo up: %m");
+	close(s);
+	return ret;
+}
+
+static int setup_mounts(const struct nsj_policy *p, struct nsj_err *err)
+{
+	unsigned long prop = p->propagation == NSJ_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
+	bool hosts = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname[0];
+	int ret = 0;
+
+	/* First: nothing mounted below may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
+		return nsj_err_set(err, errno, "make / %s: %m", prop == MS_SLAVE ? "rslave" : "rprivate");
+	if (p->namespaces & NSJ_NSF(NSJ_NS_PID))
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			return nsj_err_set(err, errno, "mount /proc: %m");
+	if (p->namespaces & NSJ_NSF(NSJ_NS_IPC))
+		ret = tmpfs_at("/dev/shm", "1777", 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+	if (ret == 0 && p->tmp != NSJ_TMP_NONE)
+		ret = setup_tmp(p, err);
+	if (ret == 0)
+		ret = cover_pin_dir(p->pin_dir, hosts ? p->hostname : NULL, err);
+	return ret;
+}
+
+int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_err *err)
+{
+	int ret = 0;
+
+	if (p->namespaces & NSJ_NSF(NSJ_NS_MNT))
+		ret = setup_mounts(p, err);
+	if (ret == 0 && (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname[0])
+		if (sethostname(p->hostname, strlen(p->hostname)) < 0)
+			ret = nsj_err_set(err, errno, "sethostname %s: %m", p->hostname);
+	if (ret == 0 && (p->namespaces & NSJ_NSF(NSJ_NS_NET)))
+		ret = lo_up(err);
+	return ret;
+}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# Sessions land in the user's set: created, rejoined, isolated from other users.
+. tests/lib.sh
+
+conf 'min_uid = 1000
+default { tmp_size = "16M" }
+group "lab" { hostname = "lab-%u" }'
+service nsjail-test
+
+host_name=$(hostname)
+short=${host_name%%.*}
+
+# --- first login creates, second joins -------------------------------------------------
+ns1=$(as alice 'readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/uts /proc/self/ns/ipc' | tr '\n' ' ')
+like "$(grep 'user=alice' "$NSJ_LOG" | head -n1)" 'pam_nsjail\(nsjail-test:session\): user=alice uid=3001 ns=mnt:[0-9]+,ipc:[0-9]+,uts:[0-9]+,pid:[0-9]+ elapsed=[0-9]+us action=created$' \
+	"first login logs one line: user, uid, namespace ids, elapsed, action=created"
+like "$(last_log)" 'user=alice uid=3001 ns=mnt:[0-9]+,.* action=closed \(set kept\)$' "close_session logs one line too"
+ns2=$(as alice 'readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/uts /proc/self/ns/ipc' | tr '\n' ' ')
+is "$ns2" "$ns1" "second login joins the same mnt, pid, uts and ipc namespaces"
+check "second login logs action=joined" log_has 'user=alice uid=3001 .*action=joined'
+host_ns=$(readlink /proc/self/ns/mnt /proc/self/ns/pid | tr '\n' ' ')
+like "$ns1" "^mnt:\[[0-9]+\] pid:\[[0-9]+\]" "namespace ids are read inside the session"
+isnt "${ns1%% *}" "${host_ns%% *}" "the session's mount namespace is not the host's"
+
+# the record names the keeper, first line its pid
+pid=$(keeper_pid alice)
+like "$pid" '^[0-9]+$' "record's first line is the keeper pid"
+is "$(stat -c %a:%U $PIN)" "700:root" "pin_dir is root:root 0700"
+is "$(readlink /proc/$pid/ns/mnt)" "${ns1%% *}" "the recorded keeper is in the set"
+is "$(tr '\0' ' ' </proc/$pid/cmdline | cut -d' ' -f1)" "nsjail-keeper" "keeper runs the keeper executable"
+if (echo -1000 >/proc/self/oom_score_adj) 2>/dev/null; then
+	is "$(tr -d ' ' </proc/$pid/oom_score_adj)" "-1000" "keeper is spared by the OOM killer"
+else
+	skip "keeper is spared by the OOM killer: this machine's root lacks CAP_SYS_RESOURCE"
+fi
+is "$(cat /proc/$pid/environ | wc -c)" "0" "keeper has an empty environment"
+fds=$(ls -l /proc/$pid/fd | awk 'NR>1 {print $9 $10 $11}' | sort | tr '\n' ' ')
+is "$fds" "0->/dev/null 1->/dev/null 2->/dev/null " "keeper holds only /dev/null on 0-2"
+is "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" "0" "keeper runs as root"
+sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+is "$sid" "$pid" "keeper leads its own session"
+
+# --- inside the set --------------------------------------------------------------------
+is "$(as alice hostname)" "alice-$short" "hostname is the expanded template %u-%h"
+is "$(as alice 'getent hosts $(hostname) | awk "{print \$1}"')" "127.0.1.1" "the set's hostname resolves through /etc/hosts"
+is "$(as alice 'cat /proc/1/comm')" "nsjail-keeper" "the keeper is PID 1 inside"
+procs=$(as alice 'ps -e -o pid=,comm= | sort -n' | awk '{print $2}' | tr '\n' ' ')
+is "$procs" "nsjail-keeper sh ps sort " "ps inside shows only the set's processes"
+is "$(as alice 'stat -c %a /tmp')" "1777" "private /tmp has mode 1777"
+like "$(as alice 'grep " /tmp " /proc/self/mounts | tail -n1')" '^pam_nsjail /tmp tmpfs rw,nosuid,nodev.*size=16384k,nr_inodes=4096' \
+	"private /tmp is a nosuid,nodev tmpfs with size and nr_inodes limits"
+like "$(as alice 'grep " /dev/shm " /proc/self/mounts | tail -n1')" '^pam_nsjail /dev/shm tmpfs rw,nosuid,nodev' "/dev/shm is a private tmpfs"
+is "$(as alice 'ls -A /run/pam_nsjail 2>/dev/null | wc -l')" "0" "pin_dir shows nothing inside the set"
+is "$(as_root_in alice 'ls -A /run/pam_nsjail | wc -l')" "0" "pin_dir is hidden even from root inside the set"
+
+# --- /tmp is shared by the user's sessions and private to them --------------------------
+as alice 'echo secret > /tmp/alice-file; touch /dev/shm/alice-shm'
+is "$(as alice 'cat /tmp/alice-file')" "secret" "a file in /tmp is seen by the user's next session"
+check "the file is absent from the host's /tmp" test ! -e /tmp/alice-file
+check "the shm object is absent from the host's /dev/shm" test ! -e /dev/shm/alice-shm
+is "$(as bob 'ls /tmp/alice-file 2>/dev/null | wc -l')" "0" "another user does not see it"
+is "$(as bob 'ls /dev/shm | wc -l')" "0" "another user's /dev/shm is empty"
+
+# --- another user: own set, own name, group policy -------------------------------------
+bob_ns=$(as bob 'readlink /proc/self/ns/mnt')
+isnt "$bob_ns" "${ns1%% *}" "bob gets a set of his own"
+is "$(as bob hostname)" "lab-bob" "group section (lab) gives bob its hostname template"
+as alice 'nohup sleep 300 >/dev/null 2>&1 &'
+is "$(as alice 'pgrep -c -x sleep')" "1" "a background job survives logout and is seen at the next login"
+is "$(as bob 'pgrep -c -x sleep')" "0" "another user does not see it"
+is "$(pgrep -c -x sleep)" "1" "the host sees it (the set is nested in the host)"
+is "$(as bob 'ps -e -o comm= | grep -c nsjail-keeper')" "1" "bob's ps shows only his own keeper"
+
+# --- carol: default policy; sysu: below min_uid ----------------------------------------
+is "$(as carol hostname)" "carol-$short" "default section for a user with no section"
+is "$(as sysu 'readlink /proc/self/ns/mnt')" "$(readlink /proc/self/ns/mnt)" "uid below min_uid is not jailed"
+check "below min_uid logs action=skipped" log_has 'user=sysu uid=900 .*action=skipped'
+is "$(session root -r -- readlink /proc/self/ns/mnt)" "$(readlink /proc/self/ns/mnt)" "root is not jailed by default"
+check "root logs action=skipped (uid 0)" log_has 'user=root uid=0 .*action=skipped'
+
+# --- pamtester drives the same module through /etc/pam.d -------------------------------
+out=$(pamtester -v nsjail-test dave open_session close_session 2>&1)
+like "$out" 'successfully opened a session' "pamtester: open_session succeeds"
+check "pamtester: dave's set was created" test -s "$PIN/3004/keeper"
+out=$(pamtester -v nsjail-test dave open_session close_session 2>&1)
+check "pamtester: dave's second login joined" log_has 'user=dave uid=3004 .*action=joined'
+
+# --- other PAM groups are ignored ------------------------------------------------------
+printf 'auth required %s\naccount required %s\n' "$MODULE" "$MODULE" >/etc/pam.d/nsjail-auth
+out=$(pamtester -v nsjail-auth alice authenticate 2>&1)
+like "$out" 'Authentication service cannot retrieve|failure|Permission denied|Authentication failure' \
+	"auth group returns PAM_IGNORE (a stack of only ignores fails)"
+
+done_testing

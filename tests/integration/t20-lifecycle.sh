@@ -1,0 +1,111 @@
+#!/bin/bash
+# The life of a set: concurrent first logins, repair, recycled pids, persist = false,
+# idle_timeout, mount propagation.
+. tests/lib.sh
+
+conf 'default { tmp_size = "16M" }'
+service nsjail-test
+
+# --- 40 concurrent first logins make exactly one set -----------------------------------
+for i in $(seq 40); do
+	as alice 'readlink /proc/self/ns/mnt' >/run/world/c.$i 2>&1 &
+done
+wait
+is "$(cat /run/world/c.* | sort -u | wc -l)" "1" "40 concurrent first logins all land in one mount namespace"
+is "$(pgrep -c -x nsjail-keeper)" "1" "40 concurrent first logins start exactly one keeper"
+is "$(grep -c 'user=alice .*action=created' "$NSJ_LOG")" "1" "one created, the rest joined"
+is "$(grep -c 'user=alice .*action=joined' "$NSJ_LOG")" "39" "39 logged action=joined"
+rm -f /run/world/c.*
+
+# --- a dead keeper is replaced ---------------------------------------------------------
+old=$(keeper_pid alice)
+as alice 'touch /tmp/old-set'
+kill -KILL "$old"
+sleep 0.2
+as alice 'test ! -e /tmp/old-set'
+ok_new=$?
+check "keeper killed: next login logs action=repaired" log_has 'user=alice .*action=repaired'
+# (namespace inode numbers are recycled by the kernel: compare contents, not numbers)
+is "$ok_new" "0" "the repaired set is a new one (the old set's /tmp is gone)"
+isnt "$(keeper_pid alice)" "$old" "the record names the new keeper"
+is "$(as alice 'cat /proc/1/comm')" "nsjail-keeper" "the repaired set works (keeper is PID 1)"
+
+# --- a recycled pid is never joined ----------------------------------------------------
+# A root process in a namespace that is not the set's, recorded with its true start time:
+# pid and start time match, the namespaces do not.
+unshare --mount --uts --ipc sleep 300 &
+decoy=$!
+sleep 0.2
+decoy_pid=$(pgrep -P $decoy -x sleep || echo $decoy)
+start=$(awk '{print $22}' /proc/$decoy_pid/stat)
+rec=$PIN/3002
+mkdir -p -m 0700 $rec
+printf '%s\nstart %s\nuid 3002\nuser bob\ncreated 0\nnsdev %s\nmnt %s\nipc 1\nuts 1\npid 1\n' \
+	"$decoy_pid" "$start" "$(stat -L -c %d /proc/$decoy_pid/ns/mnt)" "$(stat -L -c %i /proc/$decoy_pid/ns/mnt)" >$rec/keeper
+bob_ns=$(as bob 'readlink /proc/self/ns/mnt')
+isnt "$bob_ns" "$(readlink /proc/$decoy_pid/ns/mnt)" "a record naming another live process is not joined"
+check "it is replaced: action=repaired" log_has 'user=bob .*action=repaired'
+isnt "$(keeper_pid bob)" "$decoy_pid" "the record now names bob's own keeper"
+kill $decoy 2>/dev/null
+# pid alive but start time differs (the classic recycled pid)
+kill -KILL "$(keeper_pid bob)"
+sleep 0.1
+printf '%s\nstart 1\nuid 3002\nuser bob\ncreated 0\nnsdev 4\nmnt 4026531841\n' "$$" >$rec/keeper
+bob_ns=$(as bob 'readlink /proc/self/ns/mnt')
+isnt "$bob_ns" "$(readlink /proc/$$/ns/mnt)" "a recorded pid with another start time is not joined"
+# a record writable by others is not trusted
+pidb=$(keeper_pid bob)
+chmod 0666 $rec/keeper
+as bob true
+isnt "$(keeper_pid bob)" "$pidb" "a group/other-writable record is replaced, not trusted"
+
+# --- persist = false: a set per session, torn down at close ----------------------------
+conf 'default { persist = false  tmp_size = "16M" }'
+as carol 'touch /tmp/mark; sleep 2' &
+sleep 1
+is "$(as carol 'ls /tmp/mark 2>/dev/null | wc -l')" "0" "persist = false: concurrent sessions get sets of their own"
+wait
+like "$(as carol 'cat /proc/1/comm')" 'nsjail-keeper' "persist = false: the set has a keeper as PID 1"
+check "persist = false: no record is written" test ! -e $PIN/3003/keeper
+sleep 0.2
+is "$(pgrep -c -f -- "nsjail-keeper --uid 3003")" "0" "persist = false: the sets' keepers are gone after close"
+check "persist = false: close logged the teardown" log_has 'user=carol .*action=closed (set torn down)'
+# a process left in the session dies with the set
+session carol -- /bin/sh -c 'sleep 300 & echo $! > /tmp/p' 
+is "$(pgrep -c -u carol -x sleep)" "0" "persist = false: processes left in the set end with it"
+
+# --- idle_timeout ends an unused set and leaves no record ------------------------------
+conf 'default { idle_timeout = 1  tmp_size = "16M" }'
+as dave true
+kp=$(keeper_pid dave)
+check "idle_timeout: the set exists after logout" test -n "$kp"
+for i in $(seq 60); do [ -d /proc/$kp ] || break; sleep 0.1; done
+check "idle_timeout: the keeper exits after the timeout" test ! -d /proc/$kp
+check "idle_timeout: the record is removed" test ! -e $PIN/3004
+# a process in the set keeps it alive
+session dave -- /bin/sh -c 'nohup sleep 4 >/dev/null 2>&1 &'
+kp=$(keeper_pid dave)
+sleep 2
+check "idle_timeout: a running process keeps the set" test -d /proc/$kp
+for i in $(seq 80); do [ -d /proc/$kp ] || break; sleep 0.1; done
+check "idle_timeout: ended once the last process is gone" test ! -d /proc/$kp
+
+# --- propagation: host mounts reach the set; set mounts stay inside --------------------
+conf 'default { tmp_size = "16M" }'
+as alice true
+mkdir -p /mnt/nsjail-late
+mount -t tmpfs -o size=1M late-host /mnt/nsjail-late
+touch /mnt/nsjail-late/from-host
+check "a mount the host makes after login reaches the set (slave)" as alice 'test -e /mnt/nsjail-late/from-host'
+as_root_in alice 'mkdir -p /mnt/nsjail-late/inner && mount -t tmpfs inner-set /mnt/nsjail-late/inner && touch /mnt/nsjail-late/inner/x'
+check "a mount made inside the set does not reach the host" test ! -e /mnt/nsjail-late/inner/x
+check "...and is seen by the user's other sessions" as alice 'test -e /mnt/nsjail-late/inner/x'
+umount /mnt/nsjail-late
+conf 'default { propagation = private  tmp_size = "16M" }'
+as carol true
+mount -t tmpfs -o size=1M late-host2 /mnt/nsjail-late
+touch /mnt/nsjail-late/from-host
+check "propagation = private: later host mounts do not reach the set" as carol 'test ! -e /mnt/nsjail-late/from-host'
+umount /mnt/nsjail-late
+
+done_testing

@@ -1,0 +1,125 @@
+# tests/lib.sh — TAP helpers and session helpers shared by the integration scripts.
+# Sourced inside tests/world; NSJ_BUILD and NSJ_LOG are set there.
+T_N=0
+T_FAILED=0
+HARNESS="$NSJ_BUILD/tests/pam-harness"
+MODULE="$NSJ_BUILD/pam_nsjail.so"
+NSJAILCTL="$NSJ_BUILD/nsjailctl"
+CONF=/etc/security/pam_nsjail.conf
+PIN=/run/pam_nsjail
+PAMD=/run/world/pam.d
+
+ok() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $*"
+}
+not_ok() {
+	T_N=$((T_N + 1))
+	T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_N - $*"
+}
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+# is GOT EXPECTED DESC
+is() {
+	if [ "$1" == "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		echo "#   got:      '$1'"
+		echo "#   expected: '$2'"
+	fi
+}
+isnt() {
+	if [ "$1" != "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		echo "#   both: '$1'"
+	fi
+}
+# like TEXT REGEX DESC
+like() {
+	if [[ "$1" =~ $2 ]]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		echo "#   got:  '$1'"
+		echo "#   want: /$2/"
+	fi
+}
+skip() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N # skip $*"
+}
+done_testing() {
+	echo "1..$T_N"
+	exit 0
+}
+diag() { echo "# $*"; }
+
+# conf TEXT: write the world's /etc/security/pam_nsjail.conf (root 0644).
+conf() {
+	mkdir -p /etc/security
+	printf '%s\n' "$1" >"$CONF"
+	chown root:root "$CONF"
+	chmod 0644 "$CONF"
+}
+
+# service NAME [MODULE ARGS]: a PAM service whose session stack ends with pam_nsjail, written
+# both where pam-harness looks ($PAMD) and in the world's /etc/pam.d for pamtester.
+service() {
+	local name=$1
+	shift
+	local text
+	text=$(printf 'auth required pam_permit.so\naccount required pam_permit.so\nsession optional pam_permit.so\nsession required %s %s\n' "$MODULE" "$*")
+	printf '%s\n' "$text" >"$PAMD/$name"
+	printf '%s\n' "$text" >"/etc/pam.d/$name"
+}
+
+# session USER [harness options] -- CMD: open a session through pam-harness, run CMD inside.
+session() {
+	local user=$1
+	shift
+	"$HARNESS" -d "$PAMD" -s "${SVC:-nsjail-test}" -u "$user" "$@"
+}
+# as USER CMD: a one-line shell command in a session of USER (as that user).
+as() {
+	local user=$1
+	shift
+	session "$user" -- /bin/sh -c "$*"
+}
+# as_root_in USER CMD: as root inside USER's set (the harness opens the session for USER).
+as_root_in() {
+	local user=$1
+	shift
+	session "$user" -r -- /bin/sh -c "$*"
+}
+keeper_pid() { head -n1 "$PIN/$(id -u "$1")/keeper" 2>/dev/null; }
+# log_sync: wait until every message sent so far is in $NSJ_LOG (a marker goes through the
+# same socket after them). Markers stay in the file (syslog-catch appends to that inode).
+log_sync() {
+	local mark="nsjail-test-mark-$$-$RANDOM" i
+	logger -u /dev/log "$mark"
+	for i in $(seq 100); do
+		grep -q -- "$mark" "$NSJ_LOG" && break
+		sleep 0.02
+	done
+}
+log_has() { log_sync; grep -q -- "$1" "$NSJ_LOG"; }
+last_log() { log_sync; grep 'pam_nsjail' "$NSJ_LOG" | tail -n 1; }
+# reset_all: end every set of the world and forget its records.
+reset_all() {
+	local d pid
+	for d in "$PIN"/*/; do
+		[ -f "$d/keeper" ] || continue
+		pid=$(head -n1 "$d/keeper")
+		kill -KILL "$pid" 2>/dev/null
+		rm -rf "$d"
+	done
+	sleep 0.1
+}
