@@ -36,7 +36,7 @@ HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 MANPAGES := man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8
 
-.PHONY: all install uninstall check unit clean deb rpm lint format bench fuzz
+.PHONY: demo all install uninstall check unit clean deb rpm lint format bench fuzz
 all: $(MODULE) $(KEEPER) $(CTL)
 tests: all $(HARNESS) $(UNIT)
 
@@ -70,7 +70,11 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIB) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(LIB) $(ALL_LDFLAGS) -lcmocka -lconfuse
 
 check: tests
-	tests/run
+	KEEPER_PATH=$(KEEPER_PATH) tests/run
+
+# Real sessions through the built module, in a throwaway namespace (nothing on the host).
+demo: tests
+	KEEPER_PATH=$(KEEPER_PATH) tests/world bash tests/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR)/pam_nsjail $(DESTDIR)$(SBINDIR) \
@@ -94,3 +98,6 @@ clean:
 
 # Packaging (make deb, make rpm) lives beside the packaging files.
 -include packaging/packaging.mk
+# Benchmarks (make bench), fuzzing and lint (make fuzz, make lint) live beside their sources.
+-include bench/bench.mk
+-include fuzz/fuzz.mk

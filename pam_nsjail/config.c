@@ -4,7 +4,7 @@
  *
  * The only file that includes <confuse.h>, and it uses libconfuse with care:
  *  - libconfuse expands ${VAR} from the environment (under su: the invoking user's), so "${"
- *    is refused before parsing, and include() is never registered;
+ *    is refused before parsing (outside comments), and include() is never registered;
  *  - its line counter goes wrong after comments (3.3 adds lines for each one) and it does not
  *    keep the line of a section header, so a pre-scan blanks comments out before libconfuse
  *    sees the text and records the line of every top-level '{';
@@ -98,16 +98,20 @@ struct pscan {
 	int depth;
 };
 
-/* NUL would end libconfuse's view of the text early; "${" would read the environment. */
-static int check_bytes(struct pctx *x, const char *s, size_t len)
+/*
+ * NUL would end libconfuse's view of the text early (checked on the file as read); "${" would
+ * read the environment (checked after comments are blanked, where libconfuse would see it, so
+ * a comment may still mention it).
+ */
+static int check_bytes(struct pctx *x, const char *s, size_t len, bool env)
 {
 	unsigned line = 1, bad = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\0') {
+		if (!env && s[i] == '\0') {
 			add_err(x, line, EINVAL, "NUL byte in the file");
 			bad++;
-		} else if (s[i] == '$' && i + 1 < len && s[i + 1] == '{') {
+		} else if (env && s[i] == '$' && s[i + 1] == '{') {
 			add_err(x, line, EINVAL,
 				"\"${\" is not allowed (no environment expansion)");
 			bad++;
@@ -216,7 +220,7 @@ static int prescan(struct pctx *x, char *s, size_t len)
 	struct pscan ps = { .s = s, .line = 1, .st = P_CODE };
 	int r;
 
-	if ((r = check_bytes(x, s, len)) < 0)
+	if ((r = check_bytes(x, s, len, false)) < 0)
 		return r;
 	for (ps.i = 0; ps.i < len; ps.i++) {
 		if (ps.st == P_CODE) {
@@ -235,6 +239,7 @@ static int prescan(struct pctx *x, char *s, size_t len)
 	else if (ps.depth > 0)
 		add_err(x, x->hdr[x->n_hdr - 1], EINVAL,
 			"this section is not closed (\"}\" missing)");
+	check_bytes(x, s, len, true);
 	return x->nerr ? -EINVAL : 0;
 }
 

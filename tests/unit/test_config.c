@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_config.c — config.c: a full file with every key, inheritance from default, each kind of
+ * error with its exact FILE:LINE, and the owner/mode/type checks of nsj_config_load().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "nsj.h"
+
+#define NAME "test.conf"
+
+/* Is there a line in msg that starts with prefix and holds sub? */
+static bool has_line(const char *msg, const char *prefix, const char *sub)
+{
+	for (const char *l = msg; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		char line[2048];
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, l);
+		if (strncmp(line, prefix, strlen(prefix)) == 0 && strstr(line, sub))
+			return true;
+	}
+	return false;
+}
+
+static struct nsj_config *parse_ok(const char *text)
+{
+	struct nsj_config *c = NULL;
+	struct nsj_err e;
+	int r = nsj_config_parse_buf(text, strlen(text), NAME, &c, &e);
+
+	if (r != 0)
+		fail_msg("parse failed (%d): %s", r, e.msg);
+	assert_non_null(c);
+	return c;
+}
+
+/* Parse must fail with -EINVAL and a line "PREFIX...SUB...". */
+static void parse_bad_n(const char *text, size_t len, const char *prefix, const char *sub)
+{
+	struct nsj_config *c = (struct nsj_config *)1;
+	struct nsj_err e;
+	int r = nsj_config_parse_buf(text, len, NAME, &c, &e);
+
+	if (r != -EINVAL)
+		fail_msg("expected -EINVAL, got %d for:\n%s\nmsg: %s", r, text, e.msg);
+	assert_null(c);
+	assert_int_equal(e.code, EINVAL);
+	if (!has_line(e.msg, prefix, sub))
+		fail_msg("no line \"%s...%s...\" in:\n%s", prefix, sub, e.msg);
+}
+
+static void parse_bad(const char *text, const char *prefix, const char *sub)
+{
+	parse_bad_n(text, strlen(text), prefix, sub);
+}
+
+static const char full[] =
+	"# pam_nsjail test config\n"			       /* 1 */
+	"pin_dir = \"/run/nsj-test//\"  // trailing slashes\n" /* 2 */
+	"min_uid = 500\n"				       /* 3 */
+	"/* a block comment\n"				       /* 4 */
+	"   over two lines */\n"			       /* 5 */
+	"default {\n"					       /* 6 */
+	"    enable = false\n"				       /* 7 */
+	"    namespaces = {mount, ipc, uts, pid, net, cgroup}\n"
+	"    hostname = \"%H_%u\"\n"
+	"    tmp = dir\n" /* 10 */
+	"    tmp_size = \"64k\"\n"
+	"    tmp_dir = \"/var/tmp/nsj/%U\"\n"
+	"    tmp_paths = {\"/tmp\", \"/var/tmp/\", '/srv//scratch'}\n"
+	"    propagation = private\n"
+	"    persist = false\n" /* 15 */
+	"    idle_timeout = 3600\n"
+	"}\n"
+	"\n"
+	"user root { enable = false }\n"	/* 19 */
+	"group \"admins\" { enable = false }\n" /* 20 */
+	"group lab\n"				/* 21 */
+	"{\n"					/* 22: the header's '{' */
+	"    hostname = \"lab-%u\"  tmp_size = \"1G\"\n"
+	"}\n"
+	"user \"alice\" { namespaces = {mount, uts} tmp = tmpfs tmp_paths = {} tmp = none }\n" /* 25
+												*/
+	"user bob { namespaces = {} hostname = \"\" tmp = none enable = true }\n" /* 26 */;
+
+static void test_full(void **state)
+{
+	struct nsj_config *c = parse_ok(full);
+	const struct nsj_section *d = &c->def, *s;
+
+	assert_string_equal(c->path, NAME);
+	assert_string_equal(c->pin_dir, "/run/nsj-test");
+	assert_int_equal(c->min_uid, 500);
+	assert_int_equal(d->kind, NSJ_SEC_DEFAULT);
+	assert_null(d->name);
+	assert_int_equal(d->line, 6);
+	assert_int_equal(d->set, (NSJ_KEY_IDLE_TIMEOUT << 1) - 1);
+	assert_false(d->enable);
+	assert_int_equal(d->namespaces, (1u << NSJ_NS_COUNT) - 1);
+	assert_string_equal(d->hostname, "%H_%u");
+	assert_int_equal(d->tmp, NSJ_TMP_DIR);
+	assert_int_equal(d->tmp_size, 64 * 1024);
+	assert_string_equal(d->tmp_dir, "/var/tmp/nsj/%U");
+	assert_int_equal(d->n_tmp_paths, 3);
+	assert_string_equal(d->tmp_paths[0], "/tmp");
+	assert_string_equal(d->tmp_paths[1], "/var/tmp");
+	assert_string_equal(d->tmp_paths[2], "/srv/scratch");
+	assert_int_equal(d->propagation, NSJ_PROP_PRIVATE);
+	assert_false(d->persist);
+	assert_int_equal(d->idle_timeout, 3600);
+
+	assert_int_equal(c->n_users, 3);
+	assert_int_equal(c->n_groups, 2);
+	s = &c->users[0];
+	assert_int_equal(s->kind, NSJ_SEC_USER);
+	assert_string_equal(s->name, "root");
+	assert_int_equal(s->line, 19);
+	assert_int_equal(s->set, NSJ_KEY_ENABLE);
+	assert_false(s->enable);
+	s = &c->groups[0];
+	assert_int_equal(s->kind, NSJ_SEC_GROUP);
+	assert_string_equal(s->name, "admins");
+	assert_int_equal(s->line, 20);
+	s = &c->groups[1];
+	assert_string_equal(s->name, "lab");
+	assert_int_equal(s->line, 22);
+	assert_int_equal(s->set, NSJ_KEY_HOSTNAME | NSJ_KEY_TMP_SIZE);
+	assert_string_equal(s->hostname, "lab-%u");
+	assert_int_equal(s->tmp_size, 1ull << 30);
+	s = &c->users[1];
+	assert_string_equal(s->name, "alice");
+	assert_int_equal(s->line, 25);
+	assert_int_equal(s->set, NSJ_KEY_NAMESPACES | NSJ_KEY_TMP | NSJ_KEY_TMP_PATHS);
+	assert_int_equal(s->namespaces, NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_UTS));
+	assert_int_equal(s->tmp, NSJ_TMP_NONE); /* the last assignment wins */
+	assert_int_equal(s->n_tmp_paths, 0);
+	s = &c->users[2];
+	assert_string_equal(s->name, "bob");
+	assert_int_equal(s->line, 26);
+	assert_int_equal(s->set,
+			 NSJ_KEY_NAMESPACES | NSJ_KEY_HOSTNAME | NSJ_KEY_TMP | NSJ_KEY_ENABLE);
+	assert_int_equal(s->namespaces, 0);
+	assert_string_equal(s->hostname, "");
+	assert_true(s->enable);
+	nsj_config_free(c);
+}
+
+static void assert_builtin(const struct nsj_section *d)
+{
+	assert_int_equal(d->set, (NSJ_KEY_IDLE_TIMEOUT << 1) - 1);
+	assert_true(d->enable);
+	assert_int_equal(d->namespaces, NSJ_NS_DEFAULT);
+	assert_string_equal(d->hostname, "%u-%h");
+	assert_int_equal(d->tmp, NSJ_TMP_TMPFS);
+	assert_int_equal(d->tmp_size, 512ull << 20);
+	assert_string_equal(d->tmp_dir, "/var/lib/pam_nsjail/tmp/%U");
+	assert_int_equal(d->n_tmp_paths, 1);
+	assert_string_equal(d->tmp_paths[0], "/tmp");
+	assert_int_equal(d->propagation, NSJ_PROP_SLAVE);
+	assert_true(d->persist);
+	assert_int_equal(d->idle_timeout, 0);
+}
+
+static void test_empty_file_builtin_defaults(void **state)
+{
+	struct nsj_config *c = parse_ok("");
+
+	assert_string_equal(c->pin_dir, "/run/pam_nsjail");
+	assert_int_equal(c->min_uid, 1000);
+	assert_int_equal(c->def.line, 0);
+	assert_builtin(&c->def);
+	assert_int_equal(c->n_users, 0);
+	assert_int_equal(c->n_groups, 0);
+	nsj_config_free(c);
+}
+
+static void test_sections_record_only_their_keys(void **state)
+{
+	struct nsj_config *c = parse_ok("user alice { tmp = none }\ngroup g { }\n");
+
+	assert_builtin(&c->def);
+	assert_int_equal(c->users[0].set, NSJ_KEY_TMP);
+	assert_int_equal(c->users[0].tmp, NSJ_TMP_NONE);
+	assert_int_equal(c->groups[0].set, 0);
+	assert_int_equal(c->groups[0].line, 2);
+	nsj_config_free(c);
+}
+
+static void test_default_overlays_builtin(void **state)
+{
+	struct nsj_config *c = parse_ok("default {\n hostname = \"\"\n tmp_size = \"\"\n}\n");
+
+	assert_int_equal(c->def.line, 1);
+	assert_int_equal(c->def.set, (NSJ_KEY_IDLE_TIMEOUT << 1) - 1);
+	assert_string_equal(c->def.hostname, "");
+	assert_int_equal(c->def.tmp_size, 0);
+	assert_int_equal(c->def.namespaces, NSJ_NS_DEFAULT);
+	assert_string_equal(c->def.tmp_paths[0], "/tmp");
+	nsj_config_free(c);
+}
+
+static void test_unknown_key_and_section(void **state)
+{
+	parse_bad("user a {\n  bogus = 1\n}\n", NAME ":2: ", "bogus");
+	parse_bad("\n\nfoo {\n}\n", NAME ":3: ", "foo");
+	parse_bad("enable = true\n", NAME ":1: ", "enable");
+	parse_bad("default {\n pin_dir = \"/x\"\n}\n", NAME ":2: ", "pin_dir");
+}
+
+static void test_bad_values(void **state)
+{
+	parse_bad("user a {\n tmp = foo\n}\n", NAME ":2: ", "tmp: unknown value \"foo\"");
+	parse_bad("user a {\n\n propagation = x }\n",
+		  NAME ":3: ", "propagation: unknown value \"x\"");
+	parse_bad("group g { namespaces = {mount, bogus} }\n",
+		  NAME ":1: ", "unknown namespace \"bogus\"");
+	parse_bad("min_uid = -5\n", NAME ":1: ", "min_uid: \"-5\" is not a whole number");
+	parse_bad("\nmin_uid = abc\n", NAME ":2: ", "min_uid: \"abc\"");
+	parse_bad("min_uid = 0x10\n", NAME ":1: ", "min_uid");
+	parse_bad("min_uid = 99999999999\n", NAME ":1: ", "min_uid");
+	parse_bad("user a { idle_timeout = -1 }\n", NAME ":1: ", "idle_timeout");
+	parse_bad("user a { enable = maybe }\n", NAME ":1: ", "enable");
+	parse_bad("user a { tmp_size = \"12Q\" }\n",
+		  NAME ":1: ", "tmp_size: \"12Q\" is not a size");
+	parse_bad("user a { tmp_size = \"-1M\" }\n", NAME ":1: ", "tmp_size");
+	parse_bad("pin_dir = \"run\"\n", NAME ":1: ", "not an absolute path");
+	parse_bad("pin_dir = \"/\"\n", NAME ":1: ", "root directory");
+}
+
+static void test_paths(void **state)
+{
+	struct nsj_config *c = parse_ok("default { tmp_paths = {\"//a//b/\", \"/c\"} }\n"
+					"pin_dir = /run//nsj/ // a comment after a word\n");
+
+	assert_string_equal(c->def.tmp_paths[0], "/a/b");
+	assert_string_equal(c->def.tmp_paths[1], "/c");
+	assert_string_equal(c->pin_dir, "/run/nsj");
+	nsj_config_free(c);
+	parse_bad("default {\n tmp_paths = {\"tmp\"}\n}\n",
+		  NAME ":2: ", "tmp_paths: \"tmp\" is not an absolute path");
+	parse_bad("default { tmp_paths = {\"/a/../b\"} }\n", NAME ":1: ", "\"..\" component");
+	parse_bad("default { tmp_paths = {\"/a/./b\"} }\n", NAME ":1: ", "component");
+	parse_bad("default { tmp_paths = {\"/\"} }\n", NAME ":1: ", "root directory");
+	/* At the start of a token "//" opens a comment, as libconfuse has it: no value here. */
+	parse_bad("pin_dir = //run\nmin_uid = 1\n", NAME ":2: ", "");
+	parse_bad("\ngroup g { tmp_paths = {\"/a\", \"/a/\"} }\n",
+		  NAME ":2: ", "group \"g\": tmp_paths lists \"/a\" twice");
+}
+
+static void test_environment_refused(void **state)
+{
+	parse_bad("user a {\n hostname = \"${HOME}\"\n}\n",
+		  NAME ":2: ", "\"${\" is not allowed (no environment expansion)");
+	parse_bad("pin_dir = ${X}\n", NAME ":1: ", "\"${\" is not allowed");
+	/* Also in a single-quoted string (not expanded there, but refused all the same). */
+	parse_bad("\n\npin_dir = '/a${b}'\n", NAME ":3: ", "\"${\"");
+	parse_bad("user a { namespaces = {mount, ${X}} }\n", NAME ":1: ", "\"${\"");
+	/* A comment never reaches libconfuse: it may mention ${VAR}. */
+	nsj_config_free(parse_ok("# ${HOME} is not expanded\n/* ${X} */ min_uid = 5 // ${Y}\n"));
+}
+
+static void test_include_refused(void **state)
+{
+	parse_bad("\ninclude(\"/etc/passwd\")\n", NAME ":2: ", "include");
+	parse_bad("user a { include(\"/etc/passwd\") }\n", NAME ":1: ", "include");
+}
+
+static void test_bad_templates(void **state)
+{
+	parse_bad("user a {\n hostname = \"a%xb\"\n}\n",
+		  NAME ":2: ", "hostname: unknown template sequence %x in \"a%xb\"");
+	parse_bad("user a { hostname = \"a%\" }\n", NAME ":1: ", "unknown template sequence");
+	parse_bad("user a { tmp_dir = \"/var/%q\" }\n",
+		  NAME ":1: ", "tmp_dir: unknown template sequence %q");
+	parse_bad("user a { tmp_dir = \"%u/tmp\" }\n", NAME ":1: ", "not an absolute path");
+	parse_bad("user a { tmp_dir = \"/x/../%u\" }\n", NAME ":1: ", "component");
+}
+
+static void test_consistency(void **state)
+{
+	parse_bad("\ngroup \"lab\" {\n namespaces = {pid, uts}\n tmp = none\n}\n",
+		  NAME ":2: ", "group \"lab\": namespaces has pid but not mount (pid needs mount)");
+	parse_bad("user u {\n namespaces = {uts}\n}\n",
+		  NAME ":1: ", "user \"u\": tmp = tmpfs (from default) needs mount in namespaces");
+	parse_bad("user u {\n namespaces = {ipc, uts}\n tmp = none\n}\n", NAME ":1: ",
+		  "namespaces has ipc but not mount (the private /dev/shm needs mount)");
+	parse_bad("\n\nuser u {\n namespaces = {mount}\n}\n", NAME ":3: ",
+		  "user \"u\": hostname = \"%u-%h\" (from default) needs uts in namespaces");
+	parse_bad("user u { tmp = dir  tmp_paths = {} }\n",
+		  NAME ":1: ", "user \"u\": tmp = dir but tmp_paths is empty");
+	parse_bad("default {\n namespaces = {mount}\n}\n",
+		  NAME ":1: ", "default: hostname = \"%u-%h\" needs uts");
+	/* A section inherits a default that only fails in combination with its own keys. */
+	parse_bad("default { hostname = \"\" tmp = none namespaces = {net} }\n"
+		  "group g { namespaces = {net, uts} hostname = \"x\" tmp = tmpfs }\n",
+		  NAME ":2: ", "group \"g\": tmp = tmpfs needs mount");
+}
+
+static void test_all_problems_reported(void **state)
+{
+	struct nsj_config *c = NULL;
+	struct nsj_err e;
+	const char *t = "user a { namespaces = {pid, uts} tmp = none }\n"
+			"user b { namespaces = {mount} }\n";
+
+	assert_int_equal(nsj_config_parse_buf(t, strlen(t), NAME, &c, &e), -EINVAL);
+	assert_int_equal(e.count, 2);
+	assert_true(has_line(e.msg, NAME ":1: ", "user \"a\": namespaces has pid"));
+	assert_true(has_line(e.msg, NAME ":2: ", "user \"b\": hostname"));
+}
+
+static void test_disabled_section_not_checked(void **state)
+{
+	struct nsj_config *c = parse_ok("user x { enable = false namespaces = {} }\n"
+					"default { enable = false namespaces = {pid} }\n"
+					"user y { enable = true tmp = none hostname = \"\" "
+					"namespaces = {mount, pid} }\n");
+
+	assert_int_equal(c->n_users, 2);
+	nsj_config_free(c);
+	/* ...but a section that enables itself over a disabled default is checked. */
+	parse_bad("default { enable = false namespaces = {pid} }\nuser z { enable = true }\n",
+		  NAME ":2: ", "user \"z\": namespaces (from default) has pid but not mount");
+}
+
+static void test_duplicates(void **state)
+{
+	parse_bad("user alice {}\n\nuser \"alice\" {}\n", NAME ":3: ", "duplicate");
+	parse_bad("group g {}\ngroup g {}\n", NAME ":2: ", "duplicate");
+	parse_bad("default {}\n# x\ndefault {}\n",
+		  NAME ":3: ", "a second default section (the first is at line 1)");
+	parse_bad("user \"\" {}\n", NAME ":1: ", "empty");
+	/* A user and a group may share a name. */
+	nsj_config_free(parse_ok("user lab {}\ngroup lab {}\n"));
+}
+
+static void test_syntax(void **state)
+{
+	parse_bad("user a {\n tmp = none\n", NAME ":1: ", "not closed");
+	parse_bad("user a {\n hostname = \"abc\n}\n", NAME ":2: ", "unterminated string");
+	parse_bad("\n/* open\n", NAME ":2: ", "unterminated comment");
+	parse_bad("user a {\n namespaces += {net}\n}\n", NAME ":2: ", "\"+=\" is not supported");
+	parse_bad("}\n", NAME ":1: ", "closing brace");
+	parse_bad_n("user a {}\n\0\n", 12, NAME ":2: ", "NUL byte");
+}
+
+/* libconfuse 3.3 miscounts lines after comments: the pre-scan must make them right. */
+static void test_lines_after_comments(void **state)
+{
+	parse_bad("# one\n// two\n/* three\n four */ # five\n\nuser a {\n bogus = 1\n}\n",
+		  NAME ":7: ", "bogus");
+	parse_bad("user a { hostname = \"#\" }  # c\nuser b {\n x = 1 }\n", NAME ":3: ", "'x'");
+	parse_bad("user a { hostname = \"a\\\n b\" }\nuser b { x = 1 }\n", NAME ":3: ", "'x'");
+}
+
+/* Comments are blanked before libconfuse, which would take one in a list for a value. */
+static void test_comments_anywhere(void **state)
+{
+	struct nsj_config *c = parse_ok("default { namespaces = { mount, # the first\n"
+					"  uts /* the second */ , ipc, pid // and more\n"
+					"} hostname = \"a#b//c\" tmp_dir = '/x/*y' }\n");
+
+	assert_int_equal(c->def.namespaces, NSJ_NS_DEFAULT);
+	assert_string_equal(c->def.hostname, "a#b//c");
+	assert_string_equal(c->def.tmp_dir, "/x/*y");
+	nsj_config_free(c);
+}
+
+static void test_message_is_one_line(void **state)
+{
+	struct nsj_config *c = NULL;
+	struct nsj_err e;
+	const char *t = "user a { tmp = \"a\nb\" }\n";
+
+	assert_int_equal(nsj_config_parse_buf(t, strlen(t), NAME, &c, &e), -EINVAL);
+	assert_int_equal(e.count, 1);
+	assert_null(strchr(e.msg, '\n'));
+	/* libconfuse reports the line where the value ends. */
+	assert_true(has_line(e.msg, NAME ":2: ", "tmp: unknown value \"a?b\""));
+}
+
+/* ---- nsj_config_load ------------------------------------------------------------------ */
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/nsj-test-config.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void load_bad(const char *path, int code, const char *sub)
+{
+	struct nsj_config *c = (struct nsj_config *)1;
+	struct nsj_err e;
+	char prefix[PATH_MAX + 8];
+
+	assert_int_equal(nsj_config_load(path, &c, &e), -code);
+	assert_null(c);
+	snprintf(prefix, sizeof(prefix), "%s: ", path);
+	if (!has_line(e.msg, prefix, sub))
+		fail_msg("no line \"%s%s\" in:\n%s", prefix, sub, e.msg);
+}
+
+static void test_load(void **state)
+{
+	char p[PATH_MAX], q[PATH_MAX + 8];
+	struct nsj_config *c = NULL;
+	struct nsj_err e;
+
+	if (geteuid() != 0)
+		skip(); /* files must be owned by root */
+	snprintf(p, sizeof(p), "%s/ok.conf", dir);
+	write_file(p, "min_uid = 42\n", 0644);
+	assert_int_equal(nsj_config_load(p, &c, &e), 0);
+	assert_int_equal(c->min_uid, 42);
+	assert_string_equal(c->path, p);
+	nsj_config_free(c);
+
+	write_file(p, "min_uid = 42\n", 0600);
+	assert_int_equal(nsj_config_load(p, &c, &e), 0);
+	nsj_config_free(c);
+
+	/* A parse error names the file. */
+	write_file(p, "\nbogus = 1\n", 0644);
+	snprintf(q, sizeof(q), "%s:2: ", p);
+	assert_int_equal(nsj_config_load(p, &c, &e), -EINVAL);
+	assert_true(has_line(e.msg, q, "bogus"));
+}
+
+static void test_load_refuses(void **state)
+{
+	char p[PATH_MAX], l[PATH_MAX];
+	struct nsj_config *c = NULL;
+	struct nsj_err e;
+	int fd;
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(p, sizeof(p), "%s/bad.conf", dir);
+	write_file(p, "min_uid = 42\n", 0644);
+	assert_int_equal(chown(p, 1, 0), 0);
+	load_bad(p, EPERM, "not owned by root");
+	assert_int_equal(chown(p, 0, 0), 0);
+	assert_int_equal(chmod(p, 0666), 0);
+	load_bad(p, EPERM, "writable by group or others");
+	assert_int_equal(chmod(p, 0624), 0);
+	load_bad(p, EPERM, "writable by group or others");
+	assert_int_equal(chmod(p, 0000), 0);
+	assert_int_equal(nsj_config_load(p, &c, &e), 0); /* root reads a 0000 file */
+	nsj_config_free(c);
+
+	snprintf(l, sizeof(l), "%s/link.conf", dir);
+	assert_int_equal(chmod(p, 0644), 0);
+	assert_int_equal(symlink(p, l), 0);
+	load_bad(l, ELOOP, "symbolic link");
+	load_bad(dir, EINVAL, "not a regular file");
+	snprintf(l, sizeof(l), "%s/fifo", dir);
+	assert_int_equal(mkfifo(l, 0600), 0);
+	load_bad(l, EINVAL, "not a regular file"); /* and does not hang */
+	snprintf(l, sizeof(l), "%s/missing.conf", dir);
+	load_bad(l, ENOENT, "No such file");
+
+	snprintf(l, sizeof(l), "%s/big.conf", dir);
+	fd = open(l, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (1 << 20) + 1), 0);
+	close(fd);
+	load_bad(l, EFBIG, "larger than");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_empty_file_builtin_defaults),
+		cmocka_unit_test(test_sections_record_only_their_keys),
+		cmocka_unit_test(test_default_overlays_builtin),
+		cmocka_unit_test(test_unknown_key_and_section),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_environment_refused),
+		cmocka_unit_test(test_include_refused),
+		cmocka_unit_test(test_bad_templates),
+		cmocka_unit_test(test_consistency),
+		cmocka_unit_test(test_all_problems_reported),
+		cmocka_unit_test(test_disabled_section_not_checked),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_lines_after_comments),
+		cmocka_unit_test(test_comments_anywhere),
+		cmocka_unit_test(test_message_is_one_line),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_refuses),
+	};
+
+	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
