@@ -108,4 +108,47 @@ touch /mnt/nsjail-late/from-host
 check "propagation = private: later host mounts do not reach the set" as carol 'test ! -e /mnt/nsjail-late/from-host'
 umount /mnt/nsjail-late
 
+# --- SIGTERM to the keeper ends the set ------------------------------------------------
+conf 'default { tmp_size = "16M" }'
+as carol 'nohup sleep 300 >/dev/null 2>&1 &'
+kp=$(keeper_pid carol)
+sp=$(pgrep -u carol -x sleep)
+check "a job runs in carol's set" test -n "$sp"
+kill -TERM "$kp"
+for i in $(seq 50); do [ -d /proc/$kp ] || break; sleep 0.1; done
+check "SIGTERM: the keeper exits" test ! -d /proc/$kp
+check "SIGTERM: the set's processes end with it" test ! -d /proc/$sp
+as carol true
+check "SIGTERM: the next login repairs the set" log_has 'user=carol .*action=repaired'
+
+# --- the keeper cannot be inspected or signalled by the user ---------------------------
+check "the user cannot read the keeper's environment" as carol '! cat /proc/1/environ 2>/dev/null'
+check "the user cannot signal the keeper" as carol '! kill -TERM 1 2>/dev/null'
+check "the user cannot ptrace the keeper" as carol '! strace -p 1 -e trace=none -o /dev/null 2>/dev/null'
+is "$(as carol 'cat /proc/1/comm')" "nsjail-keeper" "...and the keeper is still there"
+
+# --- net and cgroup namespaces on request ----------------------------------------------
+conf 'user "dave" { namespaces = {mount, ipc, uts, pid, net, cgroup} }'
+reset_all
+out=$(as dave 'ip -o link show | cut -d" " -f2,3')
+is "$out" "lo: <LOOPBACK,UP,LOWER_UP>" "net: only lo, and it is up"
+like "$(as dave 'ip -o addr show dev lo')" 'inet 127\.0\.0\.1/8' "net: loopback has its address"
+isnt "$(as dave 'readlink /proc/self/ns/net')" "$(readlink /proc/self/ns/net)" "net: a network namespace of its own"
+isnt "$(as dave 'readlink /proc/self/ns/cgroup')" "$(readlink /proc/self/ns/cgroup)" "cgroup: a cgroup namespace of its own"
+is "$(as dave 'readlink /proc/self/ns/net')" "$(as dave 'readlink /proc/self/ns/net')" "net: rejoined by the next login"
+
+# --- tmp = dir: a persistent per-user directory ----------------------------------------
+install -d -m 0755 /run/world/tmproot
+conf 'default { tmp = dir  tmp_dir = "/run/world/tmproot/%U"  tmp_paths = {"/tmp", "/var/tmp"} }'
+reset_all
+as alice 'echo kept > /tmp/persist; echo v > /var/tmp/vfile'
+is "$(stat -c %a:%U /run/world/tmproot/3001)" "700:root" "tmp = dir: the per-user directory is root-owned 0700"
+is "$(stat -c %a /run/world/tmproot/3001/tmp):$(stat -c %a /run/world/tmproot/3001/var_tmp)" "1777:1777" "tmp = dir: one instance per path, mode 1777"
+like "$(as alice 'grep " /tmp " /proc/self/mounts | tail -n1')" 'rw,nosuid,nodev' "tmp = dir: bind-mounted nosuid,nodev"
+reset_all
+is "$(as alice 'cat /tmp/persist /var/tmp/vfile')" "kept
+v" "tmp = dir: contents survive the end of the set"
+check "tmp = dir: not in the host's /tmp" test ! -e /tmp/persist
+is "$(as bob 'cat /tmp/persist 2>/dev/null')" "" "tmp = dir: another user has another directory"
+
 done_testing
