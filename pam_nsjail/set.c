@@ -243,15 +243,24 @@ static int join_procfs(const struct nsj_record *r, struct nsj_err *err)
 	return ret;
 }
 
+/* setns(CLONE_NEWNS) needs an unshared fs_struct: a threaded caller would half-join. */
+static int single_threaded(struct nsj_err *err)
+{
+	int threads = nsj_thread_count();
+
+	if (threads == 1)
+		return 0;
+	return nsj_err_set(err, EINVAL,
+			   "the calling process has %d threads; it must be single-threaded to join a set",
+			   threads);
+}
+
 int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 {
-	int flags = 0, threads = nsj_thread_count();
+	int flags = 0;
 
-	/* setns(CLONE_NEWNS) needs an unshared fs_struct: a threaded caller would half-join. */
-	if (threads != 1)
-		return nsj_err_set(err, EINVAL,
-				   "the calling process has %d threads; it must be single-threaded to join a set",
-				   threads);
+	if (single_threaded(err) < 0)
+		return -EINVAL;
 	for (int k = 0; k < NSJ_NS_COUNT; k++)
 		if (r->kinds & NSJ_NSF(k))
 			flags |= nsj_ns_clone_flag(k);
@@ -290,8 +299,9 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 {
 	int pidfd, ret;
 
-	if (nsj_thread_count() != 1)
-		return nsj_set_join(-1, r, err); /* fails with the threads message */
+	/* Checked before creating anything, so that a threaded caller leaves no set behind. */
+	if (single_threaded(err) < 0)
+		return -EINVAL;
 	pidfd = nsj_set_create(p, u, r, err);
 	if (pidfd < 0)
 		return pidfd;
