@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_core.c — the administrator's view of recorded sets: is a set alive, and collecting the
+ * records of dead ones. Every decision is taken under the user's lock (record.c), the same one
+ * the login path holds, so a set being created is waited for rather than judged half-made.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_core.h"
+
+/* Read and verify under the lock held by the caller: pidfd, -ESRCH stale, or another error. */
+static int check_locked(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
+{
+	int ret;
+
+	ret = nsj_record_read(udir, r, err);
+	if (ret < 0) {
+		memset(r, 0, sizeof(*r));
+		r->uid = uid;
+		return ret;
+	}
+	r->uid = uid; /* the directory name is what the lock and the login path go by */
+	return nsj_keeper_verify(r, err);
+}
+
+int nsj_set_lookup(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
+{
+	int udir, ret;
+
+	memset(r, 0, sizeof(*r));
+	r->uid = uid;
+	udir = nsj_user_lock(pindir, uid, false, err);
+	if (udir < 0)
+		return udir;
+	ret = check_locked(udir, uid, r, err);
+	close(udir); /* unlocks */
+	return ret;
+}
+
+int nsj_set_collect(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
+{
+	struct nsj_err why = { 0 };
+	int udir, ret;
+
+	memset(r, 0, sizeof(*r));
+	r->uid = uid;
+	udir = nsj_user_lock(pindir, uid, false, err);
+	if (udir < 0)
+		return udir;
+	ret = check_locked(udir, uid, r, &why);
+	if (ret >= 0) {
+		close(ret);
+		ret = 0;
+	} else if (ret == -ESRCH || ret == -ENOENT || ret == -EINVAL || ret == -EPERM) {
+		/* Stale, empty (a creation that failed) or malformed: nothing can ever join it. */
+		ret = nsj_record_remove(pindir, uid, udir, err);
+		if (ret == 0)
+			ret = 1;
+	} else {
+		ret = nsj_err_set(err, -ret, "%s", why.msg);
+	}
+	close(udir);
+	return ret;
+}
