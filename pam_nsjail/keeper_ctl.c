@@ -123,6 +123,8 @@ int nsj_keeper_verify(const struct nsj_record *r, struct nsj_err *err)
 
 int nsj_keeper_count_procs(const struct nsj_record *r)
 {
+	/* Members of the set's PID namespace; without one, of its mount namespace. */
+	enum nsj_ns k = (r->kinds & NSJ_NSF(NSJ_NS_PID)) ? NSJ_NS_PID : NSJ_NS_MNT;
 	char path[300];
 	struct dirent *de;
 	struct stat st;
@@ -135,8 +137,8 @@ int nsj_keeper_count_procs(const struct nsj_record *r)
 		int pid = atoi(de->d_name);
 		if (pid <= 0 || pid == r->pid)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/pid", de->d_name);
-		if (stat(path, &st) == 0 && st.st_ino == r->ns_ino[NSJ_NS_PID] && st.st_dev == r->ns_dev)
+		snprintf(path, sizeof(path), "/proc/%s/ns/%s", de->d_name, nsj_ns_name(k));
+		if (stat(path, &st) == 0 && st.st_ino == r->ns_ino[k] && st.st_dev == r->ns_dev)
 			n++;
 	}
 	closedir(d);
