@@ -212,6 +212,7 @@ static int resolve_uid(const char *arg, struct nsj_user *u, uid_t *uid)
 	char *end;
 	unsigned long v;
 
+	*uid = (uid_t)-1;
 	memset(u, 0, sizeof(*u));
 	if (nsj_user_lookup(arg, u, &e) == 0) {
 		*uid = u->uid;
@@ -630,6 +631,15 @@ static void drop_privileges(const struct target *t)
 	}
 }
 
+/* As env(1) and the shells do: 127 when the command is not found, 126 otherwise. */
+_Noreturn static void exec_failed(const char *what)
+{
+	int e = errno;
+
+	fail("exec %s: %s", what, strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
 /* In the child, inside the set's PID namespace: become the target and exec. */
 _Noreturn static void run_child(const struct target *t, char **cmd)
 {
@@ -648,12 +658,10 @@ _Noreturn static void run_child(const struct target *t, char **cmd)
 		snprintf(arg0, sizeof(arg0), "-%s", base ? base + 1 : t->shell);
 		char *argv[] = { arg0, NULL };
 		execv(t->shell, argv);
-		fail("exec %s: %s", t->shell, strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		exec_failed(t->shell);
 	}
 	execvp(cmd[0], cmd);
-	fail("exec %s: %s", cmd[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	exec_failed(cmd[0]);
 }
 
 /* Wait for the child as a shell would: follow its stops, return its status 0-255. */
@@ -675,15 +683,19 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Join the set (pidfd is closed here), fork the command into it, wait for it. */
 static int join_and_run(int pidfd, const struct nsj_record *r, const struct target *t,
 			char **cmd)
 {
 	struct nsj_err e = { 0 };
 	pid_t pid;
+	int ret;
 
 	/* Like a login: restarts the keeper's idle clock so the set is not ended under us. */
 	syscall(SYS_pidfd_send_signal, pidfd, SIGUSR1, NULL, 0);
-	if (nsj_set_join(pidfd, r, &e) < 0)
+	ret = nsj_set_join(pidfd, r, &e);
+	close(pidfd);
+	if (ret < 0)
 		return fail_err(&e);
 	/* The terminal's ^C and ^\ are for the command; we only wait for it. */
 	signal(SIGINT, SIG_IGN);
