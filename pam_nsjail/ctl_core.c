@@ -11,21 +11,6 @@
 
 #include "ctl_core.h"
 
-/* Read and verify under the lock held by the caller: pidfd, -ESRCH stale, or another error. */
-static int check_locked(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
-{
-	int ret;
-
-	ret = nsj_record_read(udir, r, err);
-	if (ret < 0) {
-		memset(r, 0, sizeof(*r));
-		r->uid = uid;
-		return ret;
-	}
-	r->uid = uid; /* the directory name is what the lock and the login path go by */
-	return nsj_keeper_verify(r, err);
-}
-
 int nsj_set_lookup(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
 {
 	int udir, ret;
@@ -35,7 +20,7 @@ int nsj_set_lookup(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err *
 	udir = nsj_user_lock(pindir, uid, false, err);
 	if (udir < 0)
 		return udir;
-	ret = check_locked(udir, uid, r, err);
+	ret = nsj_record_check(udir, uid, r, err);
 	close(udir); /* unlocks */
 	return ret;
 }
@@ -50,7 +35,7 @@ int nsj_set_collect(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err 
 	udir = nsj_user_lock(pindir, uid, false, err);
 	if (udir < 0)
 		return udir;
-	ret = check_locked(udir, uid, r, &why);
+	ret = nsj_record_check(udir, uid, r, &why);
 	if (ret >= 0) {
 		close(ret);
 		ret = 0;

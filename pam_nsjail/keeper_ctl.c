@@ -178,3 +178,13 @@ int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err)
 		return nsj_err_set(err, ETIMEDOUT, "keeper did not exit after SIGKILL");
 	return 0;
 }
+
+int nsj_record_check(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
+{
+	int ret = nsj_record_read(udir, r, err);
+
+	if (ret < 0)
+		memset(r, 0, sizeof(*r));
+	r->uid = uid; /* the directory name is what the lock and the login path go by */
+	return ret < 0 ? ret : nsj_keeper_verify(r, err);
+}

@@ -242,6 +242,13 @@ int nsj_record_list(int pindir, uid_t **uids, size_t *n, struct nsj_err *err);
  */
 int nsj_keeper_verify(const struct nsj_record *r, struct nsj_err *err);
 
+/*
+ * Read uid's record from its locked directory udir and verify its keeper: a pidfd when the set
+ * is alive; -ESRCH when the keeper is gone or is another process (stale); -ENOENT when there is
+ * no record; -EINVAL/-EPERM when the record is malformed or untrusted; else -errno.
+ */
+int nsj_record_check(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err);
+
 /* Read the namespace inodes of pid from /proc/PID/ns into r (kinds in r->kinds). */
 int nsj_ns_read(pid_t pid, struct nsj_record *r, struct nsj_err *err);
 

@@ -273,17 +273,18 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 }
 
 /* Verify and join the recorded set: 0 joined, -ESRCH stale (caller repairs), else error. */
-static int join_recorded(int udir, struct nsj_record *r, struct nsj_err *err)
+static int join_recorded(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
 {
 	struct nsj_err why = { 0 };
 	int pidfd, ret;
 
-	ret = nsj_record_read(udir, r, &why);
-	if (ret < 0)
-		return ret == -ENOENT ? -ENOENT : -ESRCH; /* tampered or malformed: replace it */
-	pidfd = nsj_keeper_verify(r, &why);
+	pidfd = nsj_record_check(udir, uid, r, &why);
+	if (pidfd == -ENOENT || pidfd == -ESRCH)
+		return pidfd;
+	if (pidfd == -EINVAL || pidfd == -EPERM)
+		return -ESRCH; /* tampered or malformed: never trusted, replaced */
 	if (pidfd < 0)
-		return pidfd == -ESRCH ? -ESRCH : nsj_err_set(err, -pidfd, "%s", why.msg);
+		return nsj_err_set(err, -pidfd, "%s", why.msg);
 	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
 	pidfd_signal(pidfd, SIGUSR1);
 	ret = nsj_set_join(pidfd, r, err);
@@ -338,7 +339,7 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 		close(pindir);
 		return udir;
 	}
-	pidfd = join_recorded(udir, r, err);
+	pidfd = join_recorded(udir, u->uid, r, err);
 	if (pidfd >= 0) {
 		*action = NSJ_ACT_JOINED;
 	} else if (pidfd == -ENOENT || pidfd == -ESRCH) {
@@ -365,15 +366,15 @@ int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err
 		close(pindir);
 		return udir == -ENOENT ? nsj_err_set(err, ENOENT, "no set for uid %u", (unsigned)uid) : udir;
 	}
-	ret = nsj_record_read(udir, &r, &why);
-	if (ret == 0) {
-		pidfd = nsj_keeper_verify(&r, &why);
-		if (pidfd >= 0) {
-			ret = nsj_keeper_stop(pidfd, timeout_ms, err);
-			close(pidfd);
-		}
+	pidfd = nsj_record_check(udir, uid, &r, &why);
+	ret = 0;
+	if (pidfd >= 0) {
+		ret = nsj_keeper_stop(pidfd, timeout_ms, err);
+		close(pidfd);
+	} else if (pidfd != -ESRCH && pidfd != -ENOENT && pidfd != -EPERM && pidfd != -EINVAL) {
+		ret = nsj_err_set(err, -pidfd, "%s", why.msg);
 	}
-	if (ret == 0 || ret == -ENOENT || ret == -EPERM || ret == -EINVAL)
+	if (ret == 0)
 		ret = nsj_record_remove(pindir, uid, udir, err);
 	close(udir);
 	close(pindir);
