@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,19 +82,19 @@ static void log_line(pam_handle_t *pamh, int prio, const char *user, uid_t uid,
 static int fail(pam_handle_t *pamh, const struct args *a, const char *user, uid_t uid,
 		uint64_t t0, const struct nsj_err *e)
 {
-	char first[512], action[700];
+	/* root is never locked out; everyone else follows on_error. */
+	bool allow = uid == 0 || a->allow;
+	char first[512], action[800];
 
-	snprintf(action, sizeof(action), "failed: %s%s", nsj_err_first(e, first, sizeof(first)),
-		 e->count > 1 ? " (and more)" : "");
+	snprintf(action, sizeof(action), "failed: %s%s%s", nsj_err_first(e, first, sizeof(first)),
+		 e->count > 1 ? " (and more)" : "",
+		 !allow ? "" : uid == 0 ? " (root: session goes on unjailed)"
+				       : " (on_error=allow: session goes on unjailed)");
 	log_line(pamh, LOG_ERR, user, uid, NULL, t0, action);
 	if (a->debug)
 		for (const char *p = strchr(e->msg, '\n'); p; p = strchr(p + 1, '\n'))
 			pam_syslog(pamh, LOG_DEBUG, "  %.*s", (int)strcspn(p + 1, "\n"), p + 1);
-	if (uid == 0) {
-		pam_syslog(pamh, LOG_ERR, "root is never locked out: session goes on unjailed");
-		return PAM_SUCCESS;
-	}
-	return a->allow ? PAM_SUCCESS : PAM_SESSION_ERR;
+	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
 }
 
 static void session_cleanup(pam_handle_t *pamh, void *data, int error_status)
@@ -189,8 +190,13 @@ PAM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 
 	parse_args(pamh, argc, argv, &a);
 	pam_get_item(pamh, PAM_USER, (const void **)&name);
-	if (pam_get_data(pamh, DATA_KEY, (const void **)&s) != PAM_SUCCESS || s == NULL)
-		return PAM_IGNORE; /* open_session skipped this user or did not run */
+	if (pam_get_data(pamh, DATA_KEY, (const void **)&s) != PAM_SUCCESS || s == NULL) {
+		/* open_session left this user out, failed, or did not run. */
+		struct passwd *pw = name ? getpwnam(name) : NULL;
+		log_line(pamh, LOG_INFO, name ? name : "?", pw ? pw->pw_uid : (uid_t)-1, NULL, t0,
+			 "skipped (no set joined)");
+		return PAM_IGNORE;
+	}
 	if (s->persist) {
 		log_line(pamh, LOG_INFO, name ? name : "?", s->rec.uid, &s->rec, t0, "closed (set kept)");
 		return PAM_SUCCESS;

@@ -111,7 +111,8 @@ log_sync() {
 	done
 }
 log_has() { log_sync; grep -q -- "$1" "$NSJ_LOG"; }
-last_log() { log_sync; grep 'pam_nsjail' "$NSJ_LOG" | tail -n 1; }
+# last_log: the module's last line, leaving out the close of a session that joined no set.
+last_log() { log_sync; grep 'pam_nsjail' "$NSJ_LOG" | grep -v 'action=skipped (no set joined)' | tail -n 1; }
 # reset_all: end every set of the world and forget its records.
 reset_all() {
 	local d pid
