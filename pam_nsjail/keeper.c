@@ -137,7 +137,7 @@ static void idle_exit(struct keeper *k)
 	if (pindir >= 0)
 		close(pindir);
 	if (uncovered)
-		nsj_hide_pin_dir(k->pin_dir, &e);
+		nsj_hide_pin_dir(k->pin_dir, k->uid, &e);
 }
 
 static void on_timeout(struct keeper *k)

@@ -279,16 +279,19 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
  */
 int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err);
 
-enum nsj_action { NSJ_ACT_CREATED, NSJ_ACT_JOINED, NSJ_ACT_REPAIRED };
+enum nsj_action { NSJ_ACT_CREATED, NSJ_ACT_JOINED, NSJ_ACT_REPAIRED, NSJ_ACT_INSIDE };
 const char *nsj_action_name(enum nsj_action a);
 
 /*
  * The login path: lock the user's record, verify and join an existing set or create (and
- * record) a new one, unlock. With !p->persist a fresh unrecorded set is made every time. On
- * success returns a pidfd on the keeper, fills r and *action. The caller ends up in the set.
+ * record) a new one, unlock. With !p->persist a fresh unrecorded set is made every time. A
+ * caller that is already inside u's set (su from a jailed shell) stays where it is
+ * (NSJ_ACT_INSIDE); one inside another user's set is refused, since a PID namespace cannot be
+ * left. On success returns 0, fills r, *action and *pidfd (a pidfd on the keeper, or -1 for
+ * NSJ_ACT_INSIDE; the caller closes it). The caller ends up in the set.
  */
 int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
-		     enum nsj_action *action, struct nsj_err *err);
+		     enum nsj_action *action, int *pidfd, struct nsj_err *err);
 
 /*
  * Tear down the set of uid recorded under pin_dir (nsjailctl reset): lock, verify, stop the

@@ -112,13 +112,15 @@ static int remember(pam_handle_t *pamh, const struct nsj_policy *p, const struct
 	struct session *s = calloc(1, sizeof(*s));
 
 	if (s == NULL) {
-		close(pidfd);
+		if (pidfd >= 0)
+			close(pidfd);
 		return -ENOMEM;
 	}
 	s->rec = *r;
-	s->persist = p->persist;
+	/* Already inside (pidfd -1): the set belongs to the session that made it. */
+	s->persist = p->persist || pidfd < 0;
 	s->pidfd = -1;
-	if (p->persist)
+	if (s->persist && pidfd >= 0)
 		close(pidfd);
 	else
 		s->pidfd = pidfd;
@@ -148,7 +150,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		snprintf(action, sizeof(action), "skipped (%s)", p.reason);
 		log_line(pamh, LOG_INFO, name, u.uid, NULL, t0, action);
 		ret = PAM_IGNORE;
-	} else if ((pidfd = nsj_session_open(&p, &u, &r, &act, &e)) < 0) {
+	} else if (nsj_session_open(&p, &u, &r, &act, &pidfd, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (remember(pamh, &p, &r, pidfd) < 0) {
 		/* Joined, but close_session will not know it: still a working session. */

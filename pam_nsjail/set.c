@@ -36,7 +36,8 @@ static int pidfd_signal(int pidfd, int sig)
 
 const char *nsj_action_name(enum nsj_action a)
 {
-	static const char *const names[] = { "created", "joined", "repaired" };
+	static const char *const names[] = { "created", "joined", "repaired",
+					     "joined (already in the set)" };
 	return names[a];
 }
 
@@ -255,12 +256,10 @@ static int single_threaded(struct nsj_err *err)
 			   threads);
 }
 
-int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
+static int join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 {
 	int flags = 0;
 
-	if (single_threaded(err) < 0)
-		return -EINVAL;
 	for (int k = 0; k < NSJ_NS_COUNT; k++)
 		if (r->kinds & NSJ_NSF(k))
 			flags |= nsj_ns_clone_flag(k);
@@ -270,6 +269,27 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 	if (errno != EINVAL)
 		return nsj_err_set(err, errno, "setns: %m");
 	return join_procfs(r, err);
+}
+
+int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
+{
+	char *cwd;
+	int ret;
+
+	if (single_threaded(err) < 0)
+		return -EINVAL;
+	/*
+	 * Joining a mount namespace moves the cwd to its root. Go back to the same path inside
+	 * (su without -l keeps the caller's directory); by name, so that no reference to a host
+	 * directory is carried into the set.
+	 */
+	cwd = getcwd(NULL, 0);
+	ret = join(pidfd, r, err);
+	if (ret == 0 && (r->kinds & NSJ_NSF(NSJ_NS_MNT)) && (cwd == NULL || chdir(cwd) < 0))
+		if (chdir("/") < 0)
+			ret = nsj_err_set(err, errno, "chdir /: %m");
+	free(cwd);
+	return ret;
 }
 
 /* Verify and join the recorded set: 0 joined, -ESRCH stale (caller repairs), else error. */
@@ -319,11 +339,57 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	return pidfd;
 }
 
+/* 1 and *owner when the caller's mount namespace is a set's (its cover's mark), else 0. */
+static int inside_set(const char *pin_dir, uid_t *owner)
+{
+	char path[4200], buf[32];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, NSJ_INSIDE_MARK);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 077)
+		    ? read(fd, buf, sizeof(buf) - 1) : -1;
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	*owner = (uid_t)strtoul(buf, NULL, 10);
+	return 1;
+}
+
+static int stay_inside(const struct nsj_policy *p, const struct nsj_user *u, uid_t owner,
+		       struct nsj_record *r, struct nsj_err *err)
+{
+	struct nsj_err ignore = { 0 };
+
+	if (owner != u->uid)
+		return nsj_err_set(err, EPERM,
+				   "the caller is inside the set of uid %u, and a PID namespace cannot be "
+				   "left: the set of %s cannot be entered from there", (unsigned)owner, u->name);
+	memset(r, 0, sizeof(*r));
+	r->uid = u->uid;
+	r->kinds = p->namespaces;
+	snprintf(r->user, sizeof(r->user), "%s", u->name);
+	if (nsj_ns_read(getpid(), r, &ignore) < 0) /* our /proc is the set's: only for the log */
+		r->kinds = 0;
+	return 0;
+}
+
 int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
-		     enum nsj_action *action, struct nsj_err *err)
+		     enum nsj_action *action, int *pidfd_out, struct nsj_err *err)
 {
 	int pindir, udir, pidfd;
+	uid_t owner;
 
+	*pidfd_out = -1;
+	if (inside_set(p->pin_dir, &owner)) {
+		*action = NSJ_ACT_INSIDE;
+		return stay_inside(p, u, owner, r, err);
+	}
 	pindir = nsj_pindir_open(p->pin_dir, true, err);
 	if (pindir < 0)
 		return pindir;
@@ -332,7 +398,8 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 		*action = NSJ_ACT_CREATED;
 		pidfd = create_and_join(p, u, -1, r, err);
 		close(pindir);
-		return pidfd;
+		*pidfd_out = pidfd;
+		return pidfd < 0 ? pidfd : 0;
 	}
 	udir = nsj_user_lock(pindir, u->uid, true, err);
 	if (udir < 0) {
@@ -349,7 +416,8 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 	}
 	close(udir); /* unlocks */
 	close(pindir);
-	return pidfd;
+	*pidfd_out = pidfd;
+	return pidfd < 0 ? pidfd : 0;
 }
 
 int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err *err)

@@ -270,7 +270,23 @@ static int write_hosts(int dir, const char *hostname, struct nsj_err *err)
  * Cover pin_dir with a tmpfs; with a hostname, that tmpfs first carries the generated hosts file
  * that is bound over /etc/hosts (and then unlinked). Ends read-only and empty.
  */
-static int cover_pin_dir(const char *pin_dir, const char *hostname, struct nsj_err *err)
+static int write_owner(int dir, uid_t owner, struct nsj_err *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%u\n", (unsigned)owner);
+	int fd = openat(dir, NSJ_INSIDE_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return nsj_err_set(err, errno, "%s: %m", NSJ_INSIDE_MARK);
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return nsj_err_set(err, errno ? errno : EIO, "%s: write: %m", NSJ_INSIDE_MARK);
+	}
+	close(fd);
+	return 0;
+}
+
+static int cover_pin_dir(const char *pin_dir, uid_t owner, const char *hostname, struct nsj_err *err)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	int target, mnt, ret;
@@ -279,11 +295,13 @@ static int cover_pin_dir(const char *pin_dir, const char *hostname, struct nsj_e
 	target = open_target(pin_dir, true, err);
 	if (target < 0)
 		return target;
-	mnt = tmpfs_new("0700", hostname ? 1024 * 1024 : 4096, attrs, err);
+	mnt = tmpfs_new("0700", hostname ? 1024 * 1024 : 8192, attrs, err);
 	ret = mnt < 0 ? mnt : attach(mnt, target, pin_dir, err);
 	/* Attached first: a file of a detached mount cannot be cloned onto /etc/hosts. */
 	if (ret == 0 && hostname)
 		ret = write_hosts(mnt, hostname, err);
+	if (ret == 0)
+		ret = write_owner(mnt, owner, err);
 	if (ret == 0 && mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
 		ret = nsj_err_set(err, errno, "read-only %s: %m", pin_dir);
 	if (mnt >= 0)
@@ -292,9 +310,9 @@ static int cover_pin_dir(const char *pin_dir, const char *hostname, struct nsj_e
 	return ret;
 }
 
-int nsj_hide_pin_dir(const char *pin_dir, struct nsj_err *err)
+int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err)
 {
-	return cover_pin_dir(pin_dir, NULL, err);
+	return cover_pin_dir(pin_dir, owner, NULL, err);
 }
 
 static int lo_up(struct nsj_err *err)
@@ -313,7 +331,7 @@ static int lo_up(struct nsj_err *err)
 	return ret;
 }
 
-static int setup_mounts(const struct nsj_policy *p, struct nsj_err *err)
+static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err *err)
 {
 	unsigned long prop = p->propagation == NSJ_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
 	bool hosts = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname[0];
@@ -330,7 +348,7 @@ static int setup_mounts(const struct nsj_policy *p, struct nsj_err *err)
 	if (ret == 0 && p->tmp != NSJ_TMP_NONE)
 		ret = setup_tmp(p, err);
 	if (ret == 0)
-		ret = cover_pin_dir(p->pin_dir, hosts ? p->hostname : NULL, err);
+		ret = cover_pin_dir(p->pin_dir, owner, hosts ? p->hostname : NULL, err);
 	return ret;
 }
 
@@ -339,7 +357,7 @@ int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struc
 	int ret = 0;
 
 	if (p->namespaces & NSJ_NSF(NSJ_NS_MNT))
-		ret = setup_mounts(p, err);
+		ret = setup_mounts(p, u->uid, err);
 	if (ret == 0 && (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname[0])
 		if (sethostname(p->hostname, strlen(p->hostname)) < 0)
 			ret = nsj_err_set(err, errno, "sethostname %s: %m", p->hostname);

@@ -13,7 +13,14 @@
  */
 int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_err *err);
 
-/* Mount an empty read-only tmpfs over pin_dir (also used by the keeper to hide it again). */
-int nsj_hide_pin_dir(const char *pin_dir, struct nsj_err *err);
+/*
+ * Inside a set, pin_dir is covered by a read-only root-only tmpfs whose one file names the uid
+ * whose set this is: a login run from inside a set (su from a jailed shell) learns from it that
+ * it is already there. Users cannot create it: pin_dir is root:root 0700 on the host.
+ */
+#define NSJ_INSIDE_MARK "set-owner"
+
+/* Cover pin_dir with that tmpfs (also used by the keeper to cover it again). */
+int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
 
 #endif
