@@ -2,12 +2,13 @@
 /*
  * nsjail-keeper — PID 1 of a set. Its being alive is what keeps the set's namespaces alive.
  *
- * Started by the module with execve (empty environment, fds 0-2 on /dev/null, nothing else,
- * its own session). It: makes itself undumpable and spared by the OOM killer; reaps orphans;
- * exits if the module does not confirm it (SIGUSR1) within COMMIT_TIMEOUT (its creator died
- * half-way); on SIGTERM/SIGINT/SIGHUP ends every process of the set and exits; with --idle N,
- * exits after N seconds with no process in the set but itself and removes its record.
- * Every later join sends SIGUSR1 again, which restarts the idle clock.
+ * Started by the module with execve (empty environment, stdin on the commit pipe, stdout and
+ * stderr on /dev/null, nothing else, its own session). It: makes itself undumpable and spared
+ * by the OOM killer; waits for the module's commit ('c' on stdin) and exits at once on EOF
+ * instead (its creator died before recording it), then puts /dev/null on stdin; reaps orphans;
+ * on SIGTERM/SIGINT/SIGHUP ends every process of the set and exits; with --idle N, exits after
+ * N seconds with no process in the set but itself and removes its record. Every later join
+ * sends SIGUSR1, which restarts the idle clock.
  *
  * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record]
  */
@@ -30,6 +31,7 @@
 #include "nsj.h"
 #include "setup.h"
 
+/* A backstop only: the commit pipe's EOF normally ends an unconfirmed keeper at once. */
 #define COMMIT_TIMEOUT 30
 
 struct keeper {
@@ -140,6 +142,36 @@ static void idle_exit(struct keeper *k)
 		nsj_hide_pin_dir(k->pin_dir, k->uid, &e);
 }
 
+/*
+ * The commit pipe on stdin (SIGIO when it becomes readable): 'c' commits; EOF means the module
+ * died or gave up before recording the set, so nothing can ever join it: exit.
+ */
+static void check_commit(struct keeper *k)
+{
+	char c;
+	ssize_t n = read(0, &c, 1);
+	int null;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != 1 || c != 'c')
+		terminate(1);
+	k->committed = true;
+	k->last_busy = now_s();
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0)
+		terminate(1);
+	close(null);
+}
+
+static void watch_commit(void)
+{
+	/* Non-blocking and signal-driven: the loop below waits for signals only. */
+	if (fcntl(0, F_SETOWN, getpid()) < 0 ||
+	    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK | O_ASYNC) < 0)
+		terminate(1);
+}
+
 static void on_timeout(struct keeper *k)
 {
 	if (!k->committed)
@@ -159,6 +191,8 @@ static int loop(struct keeper *k)
 	sigfillset(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	k->last_busy = now_s();
+	watch_commit();
+	check_commit(k); /* it may have come before O_ASYNC was set */
 	for (;;) {
 		/* Uncommitted: wait for the commit; idle: tick at a quarter of the timeout. */
 		long tick = !k->committed ? COMMIT_TIMEOUT : k->idle ? (k->idle + 3) / 4 : 0;
@@ -183,8 +217,11 @@ static int loop(struct keeper *k)
 		case SIGINT:
 		case SIGHUP:
 			terminate(0);
+		case SIGIO:
+			if (!k->committed)
+				check_commit(k);
+			break;
 		case SIGUSR1:
-			k->committed = true;
 			k->last_busy = now_s();
 			break;
 		default:
@@ -196,6 +233,11 @@ static int loop(struct keeper *k)
 static void harden(void)
 {
 	int fd;
+
+	/* Dispositions set to SIG_IGN survive execve: the caller's must not stay. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 
 	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_NAME, "nsjail-keeper");

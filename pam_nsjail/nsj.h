@@ -209,7 +209,7 @@ struct nsj_record {
 };
 
 /*
- * Open pin_dir as an O_PATH|O_DIRECTORY fd, refusing a symlink, a non-directory, an owner other
+ * Open pin_dir as an O_RDONLY|O_DIRECTORY fd, refusing a symlink, a non-directory, an owner other
  * than root, or group/other write. With create, a missing pin_dir (not its parents) is made
  * root:root 0700. The caller closes the fd.
  */
@@ -267,10 +267,12 @@ int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err);
  * Create a set for user u under policy p: new namespaces, the mounts, hostname and hosts file
  * inside, and nsjail-keeper exec'd as PID 1. Runs in the caller (root, host namespaces); forks
  * twice so that the keeper is not the caller's child. Fills r (not yet written) and returns a
- * pidfd on the keeper. SIGCHLD is saved and restored around the fork.
+ * pidfd on the keeper; *commitfd is the write end of the keeper's commit pipe: write 'c' to it
+ * once the set is recorded, or close it to make the keeper exit. SIGCHLD is saved and restored
+ * around the fork.
  */
 int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
-		   struct nsj_err *err);
+		   int *commitfd, struct nsj_err *err);
 
 /*
  * Move the calling process into the keeper's namespaces (mnt last); its children then live in

@@ -49,12 +49,16 @@ int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err)
 
 	if (pin_dir[0] != '/')
 		return nsj_err_set(err, EINVAL, "pin_dir %s: not an absolute path", pin_dir);
-	fd = open(pin_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && create) {
-		/* mkdir's mode is cut by the caller's umask, never widened: 0700 at most. */
+		/* The caller's umask (su: the user's) cuts mkdir's mode: set it on the fd after. */
 		if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST)
 			return nsj_err_set(err, errno, "pin_dir %s: mkdir: %m", pin_dir);
-		fd = open(pin_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && fchmod(fd, 0700) < 0) {
+			close(fd);
+			return nsj_err_set(err, errno, "pin_dir %s: chmod: %m", pin_dir);
+		}
 	}
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
@@ -79,6 +83,10 @@ static int lock_once(int pindir, const char *name, bool create, struct nsj_err *
 		if (mkdirat(pindir, name, 0700) < 0 && errno != EEXIST)
 			return nsj_err_set(err, errno, "record dir %s: mkdir: %m", name);
 		fd = openat(pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && fchmod(fd, 0700) < 0) { /* whatever the caller's umask */
+			close(fd);
+			return nsj_err_set(err, errno, "record dir %s: chmod: %m", name);
+		}
 	}
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -191,7 +199,7 @@ int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)
 	fd = openat(udir, RECORD_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return nsj_err_set(err, errno, "record: create: %m");
-	if (write(fd, buf, (size_t)len) != len) {
+	if (fchmod(fd, 0600) < 0 || write(fd, buf, (size_t)len) != len) {
 		int e = errno ? errno : EIO;
 		close(fd);
 		unlinkat(udir, RECORD_TMP, 0);

@@ -8,9 +8,10 @@
  * (setup.c) and execs nsjail-keeper, so no memory of the caller (sshd's host keys) lives on.
  * A close-on-exec pipe carries K's pid and any error back: EOF without an error means exec.
  *
- * The keeper waits for SIGUSR1 ("committed") and exits by itself if it does not come, so a
- * caller killed half-way never leaves an orphaned keeper; the caller sends it only after the
- * record is written. The same signal, sent on every join, resets the keeper's idle clock.
+ * The keeper starts uncommitted, with its stdin on a pipe whose write end only the caller
+ * holds: the caller writes 'c' once the record is written, and the keeper then puts /dev/null
+ * on stdin. If the caller dies first (killed half-way), the keeper reads EOF and exits at once:
+ * no orphaned keeper, not even for a while. SIGUSR1, sent on every join, resets its idle clock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,7 +55,20 @@ _Noreturn static void child_fail(int fd, const struct nsj_err *e, int status)
 	_exit(status);
 }
 
-static void exec_keeper(const struct nsj_policy *p, const struct nsj_user *u, int errfd)
+/* fd above stdio, close-on-exec (a caller with closed stdio gave us pipes on 0-2). */
+static int above_stdio(int fd)
+{
+	int nfd;
+
+	if (fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (nfd < 0)
+		_exit(126);
+	return nfd;
+}
+
+static void exec_keeper(const struct nsj_policy *p, const struct nsj_user *u, int errfd, int commitfd)
 {
 	char uid[16], idle[16];
 	struct nsj_err e = { 0 };
@@ -65,8 +81,12 @@ static void exec_keeper(const struct nsj_policy *p, const struct nsj_user *u, in
 			       (char *)"--pin-dir", (char *)p->pin_dir,
 			       (char *)(p->persist ? "--record" : "--no-record"), NULL };
 
+	errfd = above_stdio(errfd);
+	commitfd = above_stdio(commitfd);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
+	null = null < 0 ? null : above_stdio(null);
+	/* stdin: the commit pipe; stdout, stderr: /dev/null (dup2 clears close-on-exec). */
+	if (null < 0 || dup2(commitfd, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
 		nsj_err_set(&e, errno, "/dev/null: %m");
 		child_fail(errfd, &e, 126);
 	}
@@ -89,12 +109,35 @@ static void exec_keeper(const struct nsj_policy *p, const struct nsj_user *u, in
 	child_fail(errfd, &e, 127);
 }
 
+/*
+ * Nothing of the caller's credentials or limits may reach the keeper. Under su the caller is
+ * the user: real uid, groups, rlimits, nice value are theirs (and a real uid of theirs would let
+ * them signal the keeper). Become fully root and take init's limits. Raising a hard limit needs
+ * CAP_SYS_RESOURCE: without it (a restricted container) the caller's stay, which is harmless.
+ */
+static int reset_credentials(struct nsj_err *e)
+{
+	struct rlimit lim;
+
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return nsj_err_set(e, errno, "become root: %m");
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		if (prlimit(1, r, NULL, &lim) == 0)
+			setrlimit(r, &lim);
+	setpriority(PRIO_PROCESS, 0, 0);
+	return 0;
+}
+
 /* In H: unshare, fork K, tell the parent K's pid, exit. */
-_Noreturn static void helper(const struct nsj_policy *p, const struct nsj_user *u, int errfd)
+_Noreturn static void helper(const struct nsj_policy *p, const struct nsj_user *u, int errfd,
+			     int commitfd)
 {
 	struct nsj_err e = { 0 };
 	int flags = 0;
 	pid_t k;
+
+	if (reset_credentials(&e) < 0)
+		child_fail(errfd, &e, 1);
 
 	for (int i = 0; i < NSJ_NS_COUNT; i++)
 		if (p->namespaces & NSJ_NSF(i))
@@ -113,7 +156,7 @@ _Noreturn static void helper(const struct nsj_policy *p, const struct nsj_user *
 		umask(022);
 		if (nsj_setup_inside(p, u, &e) < 0)
 			child_fail(errfd, &e, 1);
-		exec_keeper(p, u, errfd);
+		exec_keeper(p, u, errfd, commitfd);
 	}
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "P%d\n", (int)k);
@@ -152,24 +195,32 @@ static int read_report(int fd, pid_t *kpid, struct nsj_err *err)
 	return 0;
 }
 
+/* Returns the write end of the commit pipe, or -errno. */
 static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kpid,
 		 struct nsj_err *err)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	int pipefd[2], status, ret;
+	int pipefd[2], commit[2], status, ret;
 	pid_t h;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return nsj_err_set(err, errno, "pipe: %m");
+	if (pipe2(commit, O_CLOEXEC) < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return nsj_err_set(err, errno, "pipe: %m");
+	}
 	/* The host program's SIGCHLD handler must not reap H before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
 	h = fork();
 	if (h == 0) {
 		close(pipefd[0]);
+		close(commit[1]);
 		sigaction(SIGCHLD, &old, NULL);
-		helper(p, u, pipefd[1]);
+		helper(p, u, pipefd[1], commit[0]);
 	}
 	close(pipefd[1]);
+	close(commit[0]);
 	if (h < 0) {
 		ret = nsj_err_set(err, errno, "fork: %m");
 	} else {
@@ -179,22 +230,28 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 	}
 	close(pipefd[0]);
 	sigaction(SIGCHLD, &old, NULL);
-	return ret;
+	if (ret < 0) {
+		close(commit[1]);
+		return ret;
+	}
+	return commit[1];
 }
 
 int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
-		   struct nsj_err *err)
+		   int *commitfd, struct nsj_err *err)
 {
 	pid_t kpid;
 	char state;
 	int pidfd, ret;
 
-	ret = spawn(p, u, &kpid, err);
-	if (ret < 0)
-		return ret;
+	*commitfd = spawn(p, u, &kpid, err);
+	if (*commitfd < 0)
+		return *commitfd;
 	pidfd = (int)syscall(SYS_pidfd_open, kpid, 0);
-	if (pidfd < 0)
-		return nsj_err_set(err, errno, "keeper %d: pidfd_open: %m", (int)kpid);
+	if (pidfd < 0) {
+		ret = nsj_err_set(err, errno, "keeper %d: pidfd_open: %m", (int)kpid);
+		goto fail;
+	}
 	memset(r, 0, sizeof(*r));
 	r->pid = kpid;
 	r->uid = u->uid;
@@ -205,16 +262,28 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
 	if (ret == 0 && (state == 'Z' || state == 'X'))
 		ret = -ESRCH;
 	if (ret < 0) {
-		close(pidfd);
-		return nsj_err_set(err, -ret, "keeper %d died at start", (int)kpid);
+		ret = nsj_err_set(err, -ret, "keeper %d died at start", (int)kpid);
+		goto fail_pidfd;
 	}
 	ret = nsj_ns_read(kpid, r, err);
-	if (ret < 0) {
-		pidfd_signal(pidfd, SIGKILL);
-		close(pidfd);
-		return ret;
-	}
+	if (ret < 0)
+		goto fail_pidfd;
 	return pidfd;
+fail_pidfd:
+	close(pidfd);
+fail:
+	close(*commitfd); /* the keeper reads EOF and exits */
+	*commitfd = -1;
+	return ret;
+}
+
+/* Confirm a new keeper: it keeps the set from now on. Closes commitfd. */
+static int commit(int commitfd, struct nsj_err *err)
+{
+	int ret = write(commitfd, "c", 1) == 1 ? 0 : nsj_err_set(err, errno ? errno : EIO, "commit keeper: %m");
+
+	close(commitfd);
+	return ret;
 }
 
 static int join_procfs(const struct nsj_record *r, struct nsj_err *err)
@@ -318,17 +387,19 @@ static int join_recorded(int udir, uid_t uid, struct nsj_record *r, struct nsj_e
 static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u, int udir,
 			   struct nsj_record *r, struct nsj_err *err)
 {
-	int pidfd, ret;
+	int pidfd, commitfd, ret;
 
 	/* Checked before creating anything, so that a threaded caller leaves no set behind. */
 	if (single_threaded(err) < 0)
 		return -EINVAL;
-	pidfd = nsj_set_create(p, u, r, err);
+	pidfd = nsj_set_create(p, u, r, &commitfd, err);
 	if (pidfd < 0)
 		return pidfd;
 	ret = udir >= 0 ? nsj_record_write(udir, r, err) : 0;
 	if (ret == 0)
-		ret = pidfd_signal(pidfd, SIGUSR1) < 0 ? nsj_err_set(err, errno, "keeper: %m") : 0;
+		ret = commit(commitfd, err);
+	else
+		close(commitfd); /* uncommitted: the keeper exits by itself */
 	if (ret == 0)
 		ret = nsj_set_join(pidfd, r, err);
 	if (ret < 0) {

@@ -124,16 +124,18 @@ static int bind_fd(int src, const char *srcname, const char *target, bool dir, u
 }
 
 /* Open (creating with mode) the directory name under parent, never following a link, and
- * require it to be root-owned and not writable by group/others unless mode says so. */
+ * require it to be root-owned and not writable by group/others unless it is an instance. */
 static int subdir(int parent, const char *name, mode_t mode, const char *path, struct nsj_err *err)
 {
 	struct stat st;
+	bool made = false;
 	int fd;
 
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		if (mkdirat(parent, name, mode & 0777) < 0 && errno != EEXIST)
 			return nsj_err_set(err, errno, "tmp_dir %s: mkdir: %m", path);
+		made = true;
 		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
@@ -143,7 +145,8 @@ static int subdir(int parent, const char *name, mode_t mode, const char *path, s
 		close(fd);
 		return nsj_err_set(err, EPERM, "tmp_dir %s: not owned by root or writable by others", path);
 	}
-	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0) {
+	/* Only what we made, and the 1777 instances, get our mode: an admin's parents keep theirs. */
+	if ((made || mode == 01777) && (st.st_mode & 07777) != mode && fchmod(fd, mode) < 0) {
 		close(fd);
 		return nsj_err_set(err, errno, "tmp_dir %s: chmod: %m", path);
 	}
@@ -344,7 +347,7 @@ static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err 
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return nsj_err_set(err, errno, "mount /proc: %m");
 	if (p->namespaces & NSJ_NSF(NSJ_NS_IPC))
-		ret = tmpfs_at("/dev/shm", "1777", 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+		ret = tmpfs_at("/dev/shm", "1777", p->tmp_size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (ret == 0 && p->tmp != NSJ_TMP_NONE)
 		ret = setup_tmp(p, err);
 	if (ret == 0)

@@ -114,8 +114,9 @@ static bool host_char(char c)
 }
 
 /*
- * Sanitise in place: foreign bytes become '-', runs of '.' fold to one, leading and trailing
- * '-' and '.' go. Returns the new length.
+ * Sanitise in place: foreign bytes become '-', runs of '.' fold to one, no label begins or ends
+ * with '-' (RFC 1123: "a.-b" and "a-.b" become "a.b"), leading and trailing '-' and '.' go.
+ * Returns the new length.
  */
 static size_t host_sanitise(char *s)
 {
@@ -124,7 +125,10 @@ static size_t host_sanitise(char *s)
 	for (const char *p = s; *p; p++) {
 		char c = host_char(*p) ? *p : '-';
 
-		if (c == '.' && len > 0 && s[len - 1] == '.')
+		if (c == '.')
+			while (len > 0 && s[len - 1] == '-')
+				len--;
+		if ((c == '.' || c == '-') && len > 0 && s[len - 1] == '.')
 			continue;
 		s[len++] = c;
 	}
