@@ -159,11 +159,16 @@ struct nsj_user {
 	char *group; /* primary group name ("" when it has none) */
 	char *home;
 	gid_t *groups; /* primary and supplementary, via NSS (getgrouplist) */
-	int n_groups;
+	int n_groups;  /* -1 until nsj_user_groups() */
 };
 
-/* Look a user up through NSS. -ENOENT with a message when there is no such user. */
+/*
+ * Look a user up through NSS. -ENOENT with a message when there is no such user. The groups
+ * are not looked up (getgrouplist is the costly part of a login): see nsj_user_groups().
+ */
 int nsj_user_lookup(const char *name, struct nsj_user *u, struct nsj_err *err);
+/* Fill u->groups and u->n_groups when not done yet. */
+int nsj_user_groups(struct nsj_user *u, struct nsj_err *err);
 void nsj_user_free(struct nsj_user *u);
 
 /* The effective policy for one user, templates expanded. */
@@ -187,7 +192,8 @@ struct nsj_policy {
 };
 
 /*
- * Pick the section (user > first group in file order that the user belongs to > default),
+ * Pick the section (user > first group in file order that the user belongs to > default;
+ * the user's groups are looked up here when there are group sections and u has none yet),
  * fill unset keys from default, apply min_uid and the root rule, expand templates.
  * The policy borrows tmp_paths from c: keep c alive while p is used.
  */

@@ -578,7 +578,7 @@ struct target {
 	int n_groups;
 };
 
-static int prepare_target(const struct ctl *c, const struct nsj_user *u, uid_t uid,
+static int prepare_target(const struct ctl *c, struct nsj_user *u, uid_t uid,
 			  struct target *t)
 {
 	const struct passwd *pw = getpwuid(c->as_user ? uid : 0);
@@ -595,6 +595,9 @@ static int prepare_target(const struct ctl *c, const struct nsj_user *u, uid_t u
 	t->uid = pw->pw_uid;
 	t->gid = pw->pw_gid;
 	if (c->as_user) {
+		struct nsj_err e = { 0 };
+		if (nsj_user_groups(u, &e) < 0)
+			return fail("%s", e.msg);
 		t->groups = u->groups;
 		t->n_groups = u->n_groups;
 	}

@@ -79,8 +79,10 @@ static int lookup_pw(const char *name, struct nsj_user *u, struct nsj_err *err)
 }
 
 /* Primary and supplementary gids; getgrouplist() says how many when the array is short. */
-static int lookup_groups(struct nsj_user *u, struct nsj_err *err)
+int nsj_user_groups(struct nsj_user *u, struct nsj_err *err)
 {
+	if (u->n_groups >= 0)
+		return 0;
 	int n = 32;
 
 	for (int tries = 0; tries < 8; tries++) {
@@ -117,8 +119,8 @@ int nsj_user_lookup(const char *name, struct nsj_user *u, struct nsj_err *err)
 		else if (u->group == NULL)
 			r = nsj_err_set(err, ENOMEM, "user %s: out of memory", name);
 	}
-	if (r == 0)
-		r = lookup_groups(u, err);
+	/* Groups only when asked (nsj_user_groups): the login path needs them for group sections only. */
+	u->n_groups = -1;
 	free(buf);
 	if (r < 0)
 		nsj_user_free(u);
@@ -152,6 +154,7 @@ static bool has_gid(const struct nsj_user *u, gid_t g)
 static int pick_section(const struct nsj_config *c, const struct nsj_user *u,
 			const struct nsj_section **out, struct nsj_err *err)
 {
+	struct nsj_user g = *u; /* with its groups looked up, when they were not yet */
 	struct group gr;
 	char *buf = NULL;
 	int r = 0;
@@ -162,6 +165,14 @@ static int pick_section(const struct nsj_config *c, const struct nsj_user *u,
 			*out = &c->users[i];
 			return 0;
 		}
+	if (c->n_groups == 0)
+		return 0;
+	if (g.n_groups < 0) {
+		g.groups = NULL;
+		r = nsj_user_groups(&g, err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < c->n_groups; i++) {
 		r = group_get(c->groups[i].name, 0, &gr, &buf);
 		if (r == -ENOENT) {
@@ -172,12 +183,14 @@ static int pick_section(const struct nsj_config *c, const struct nsj_user *u,
 			r = nsj_err_set(err, r, "getgrnam_r %s: %m", c->groups[i].name);
 			break;
 		}
-		if (has_gid(u, gr.gr_gid)) {
+		if (has_gid(&g, gr.gr_gid)) {
 			*out = &c->groups[i];
 			break;
 		}
 	}
 	free(buf);
+	if (g.groups != u->groups)
+		free(g.groups);
 	return r;
 }
 

@@ -80,6 +80,8 @@ static void test_lookup_root(void **state)
 	assert_int_equal(u.gid, 0);
 	assert_string_equal(u.group, "root");
 	assert_non_null(u.home);
+	assert_int_equal(u.n_groups, -1); /* not looked up until asked */
+	assert_int_equal(nsj_user_groups(&u, &e), 0);
 	assert_true(u.n_groups >= 1);
 	for (int i = 0; i < u.n_groups; i++)
 		has0 |= u.groups[i] == 0;
