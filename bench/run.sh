@@ -1,0 +1,369 @@
+#!/bin/bash
+# bench/run.sh — the body of `make bench`. Runs inside tests/world (a throwaway mount+PID
+# namespace with its own /run, /tmp, /etc overlay and /dev): everything it makes, users and sets
+# and keepers included, ends with the world.
+#
+# Environment: BENCH_N (largest number of sets, default 1000; 10000 adds that step),
+# BENCH_ROUNDS (samples per latency figure, default 400), BENCH_CALLGRIND=0 skips callgrind.
+# The table goes to stdout and to $NSJ_BUILD/bench/report.txt.
+set -euo pipefail
+. tests/lib.sh
+
+BB=$NSJ_BUILD/bench
+KEEPER=${KEEPER_PATH:-/usr/libexec/pam_nsjail/nsjail-keeper}
+NMAX=${BENCH_N:-1000}
+R=${BENCH_ROUNDS:-400}
+W=/run/world/bench
+REPORT=$BB/report.txt
+BASE=20000 # uid of the first bench user; user bu<uid>
+mkdir -p "$W"
+rm -f "$BB"/callgrind-*.txt "$REPORT" # this run's only
+T0=$SECONDS
+# Ahead of whatever else the machine runs (children inherit it): less noise, same work.
+renice -n -20 -p $$ >/dev/null 2>&1 || true
+declare -A V # V[key.field]: figures, e.g. V[n1.rejoin.med]
+
+say() { printf 'bench [%3ds]: %s\n' $((SECONDS - T0)) "$*" >&2; }
+die() { say "FAILED: $*"; exit 1; }
+calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
+# record PREFIX: read "LABEL n=.. min=.. ..." lines on stdin into V[PREFIX.LABEL.FIELD].
+record() {
+	local prefix=$1 label rest kv
+	while read -r label rest; do
+		for kv in $rest; do V["$prefix.$label.${kv%%=*}"]=${kv#*=}; done
+	done
+}
+# pb PREFIX ARGS...: run pam-bench, record its figures.
+pb() {
+	local prefix=$1 out
+	shift
+	out=$("$RB/pam-bench" -d "$PAMD" "$@") || die "pam-bench $* (see the messages above)"
+	record "$prefix" <<<"$out"
+}
+fl() {
+	local prefix=$1 out
+	shift
+	out=$("$RB/floor" "$@") || die "floor $*"
+	record "$prefix" <<<"$out"
+}
+# sstats FILE LABEL: the same figures from a samples file ("LABEL in whole cpu flt" lines).
+med_of() { sort -n | awk '{ a[NR] = $1 } END { print NR == 0 ? 0 : NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+sstats() {
+	local wm cm fm
+	wm=$(awk -v l="$2" '$1 == l { print $3 }' "$1" | med_of)
+	cm=$(awk -v l="$2" '$1 == l { print $4 }' "$1" | med_of)
+	fm=$(awk -v l="$2" '$1 == l { print $5 }' "$1" | med_of)
+	awk -v l="$2" '$1 == l { print $2 }' "$1" | sort -n | awk -v l="$2" -v wm="$wm" -v cm="$cm" -v fm="$fm" '
+		{ a[NR] = $1; s += $1 }
+		END {
+			n = NR; if (n == 0) { print l, "n=0 min=0 med=0 p90=0 mean=0 wmed=0 cpu=0 flt=0"; exit }
+			k = int(0.9 * n + 0.999999); if (k < 1) k = 1
+			med = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+			printf "%s n=%d min=%.1f med=%.1f p90=%.1f mean=%.1f wmed=%.1f cpu=%.1f flt=%d\n", l, n, a[1], med, a[k], s / n, wm, cm, fm
+		}'
+}
+# meminfo: MemAvailable Slab Shmem KernelStack PageTables (KiB), each the median of 5 readings.
+meminfo() {
+	local i
+	for i in 1 2 3 4 5; do
+		awk '/^MemAvailable:/ { a = $2 } /^Slab:/ { s = $2 } /^Shmem:/ { p = $2 }
+			/^KernelStack:/ { k = $2 } /^PageTables:/ { t = $2 } END { print a, s, p, k, t }' /proc/meminfo
+		sleep 0.2
+	done | awk '{ for (i = 1; i <= NF; i++) v[i, NR] = $i }
+		END {
+			for (i = 1; i <= 5; i++) {
+				for (r = 1; r <= NR; r++) x[r] = v[i, r]
+				for (a = 2; a <= NR; a++) { t = x[a]; b = a - 1; while (b > 0 && x[b] > t) { x[b + 1] = x[b]; b-- } x[b + 1] = t }
+				printf "%s%s", x[int((NR + 1) / 2)], i < 5 ? " " : "\n"
+			}
+		}'
+}
+keepers() { for d in "$PIN"/*/keeper; do head -n1 "$d"; done; }
+pss_avg() { # mean Pss (KiB) of every recorded keeper
+	keepers | while read -r p; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done |
+		awk '/^Pss:/ { s += $2; n++ } END { printf "%.0f", n ? s / n : 0 }'
+}
+# A time in µs for the table: one decimal below 100.
+us() { awk -v x="$1" 'BEGIN { printf (x < 100 ? "%.1f" : "%.0f"), x }'; }
+g() { echo "${V[$1]:-0}"; }
+verdict() { awk -v x="$1" -v g="$2" 'BEGIN { print (x !~ /^[0-9.]+$/ || x == 0 ? "n/a" : x + 0 <= g + 0 ? "PASS" : "MISS") }'; }
+
+# ---- the world: users, services, configs ---------------------------------------------------
+say "setting up $NMAX bench users, PAM services and configs (rounds per figure: $R)"
+# Private copies: a rebuild of the tree while the bench runs must not swap the module under it.
+mkdir -p "$W/bin"
+cp "$MODULE" "$BB/pam-bench" "$BB/floor" "$BB/cg-shim.so" "$W/bin/"
+MODULE=$W/bin/pam_nsjail.so
+RB=$W/bin
+echo "bench:x:$BASE:" >>/etc/group
+awk -v b=$BASE -v n="$NMAX" 'BEGIN { for (i = 0; i < n; i++)
+	printf "bu%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", b + i, b + i, b }' >>/etc/passwd
+U1=bu$BASE
+conf "$(cat conf/pam_nsjail.conf)" # the shipped defaults
+NPCONF=/etc/security/pam_nsjail-np.conf
+printf 'default { persist = false }\n' >"$NPCONF"
+chmod 0644 "$NPCONF"
+printf 'session required pam_permit.so\n' >"$PAMD/b-permit"
+printf 'session required %s\n' "$MODULE" >"$PAMD/b-nsjail"
+printf 'session required %s config=%s\n' "$MODULE" "$NPCONF" >"$PAMD/b-nsjail-np"
+printf 'session required pam_namespace.so\n' >"$PAMD/b-ns"
+install -d -m 000 /run/world/tmp-inst # instance parent (unused by the tmpfs method, but checked)
+mounts0=$(wc -l </proc/self/mountinfo)
+
+# ---- no sets yet: the baselines and the floor ----------------------------------------------
+say "pam_namespace, tmpfs /tmp, noinit (interleaved with pam_permit)"
+echo '/tmp /run/world/tmp-inst/ tmpfs:noinit:mntopts=size=512M root,adm' >/etc/security/namespace.conf
+pb ns0 -n "$R" -w 10 permit=b-permit:$U1 ns=b-ns:$U1
+say "pam_namespace, tmpfs /tmp, with /etc/security/namespace.init"
+echo '/tmp /run/world/tmp-inst/ tmpfs:mntopts=size=512M root,adm' >/etc/security/namespace.conf
+pb ns1 -n $((R / 2)) -w 5 permit=b-permit:$U1 ns=b-ns:$U1
+say "pam_nsjail first login with persist=false (a set made and torn down per session)"
+pb np -n $((R / 4)) -w 5 permit=b-permit:$U1 np=b-nsjail-np:$U1
+[ "$(wc -l </proc/self/mountinfo)" = "$mounts0" ] || die "a session left a mount in the host's namespace"
+[ -z "$(ls -A "$PIN" 2>/dev/null)" ] || die "persist=false left a record behind"
+say "floor: clone(4 namespaces) + mounts + hostname + exec of the keeper"
+fl floor create -k "$KEEPER" -n $((R / 4))
+say "floor: unshare(CLONE_NEWNS) with no set"
+fl n0 unshare -n "$R"
+sleep 1
+read -r avail0 slab0 shm0 kstack0 ptab0 < <(meminfo)
+
+# callgrind_annotate FILE FUNC: inclusive Ir of the first entry for FUNC.
+cg_fn() {
+	awk -v f="$2" '{ for (i = 2; i <= NF; i++) if ($i ~ (":" f "$")) { gsub(",", "", $1); print $1; exit } }' "$1"
+}
+cg_total() { awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$1"; }
+# callgrind LABEL SERVICE USER: one session in-process under callgrind (pam-bench -1).
+callgrind() {
+	local label=$1 svc=$2 user=$3 k pre=()
+	if [ "$svc" = b-nsjail ]; then
+		# valgrind 3.19 answers ENOSYS to pidfd_open/pidfd_send_signal: bench/cg-shim.c
+		k=$(keeper_pid "$user")
+		pre=("$RB/floor" withpidfd "$k" env "LD_PRELOAD=$RB/cg-shim.so")
+	fi
+	"${pre[@]}" valgrind --tool=callgrind --callgrind-out-file="$W/cg.$label" \
+		"$RB/pam-bench" -1 -d "$PAMD" "$svc" "$user" >"$W/cg.$label.log" 2>&1 ||
+		die "callgrind $label: $(tail -n 3 "$W/cg.$label.log")"
+	callgrind_annotate --inclusive=yes "$W/cg.$label" >"$W/cg.$label.txt" 2>/dev/null
+	cp "$W/cg.$label.txt" "$BB/callgrind-$label.txt"
+	V[cg.$label.total]=$(cg_total "$W/cg.$label.txt")
+	for f in pam_sm_open_session pam_start_confdir nsj_user_lookup getgrouplist nsj_config_load \
+		nsj_session_open; do
+		V[cg.$label.$f]=$(cg_fn "$W/cg.$label.txt" "$f")
+	done
+}
+# syscalls LABEL SERVICE USER: system calls of one whole in-process session (strace -c).
+syscalls() {
+	strace -c -o "$W/sc.$1" "$RB/pam-bench" -1 -d "$PAMD" "$2" "$3" >/dev/null 2>&1 || die "strace $1"
+	V[sc.$1]=$(awk '$NF == "total" { print $4 }' "$W/sc.$1")
+}
+CG=no
+SC=no
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+	CG=yes
+fi
+command -v strace >/dev/null && SC=yes
+# counts LABEL: the stable figures of a rejoin of user #1 (and at 1 set, of pam_permit): Ir and
+# system calls. Fails when the counted session did anything but rejoin.
+counts() {
+	: >"$NSJ_LOG"
+	if [ "$SC" = yes ]; then
+		[ "$1" = rejoin1 ] && syscalls permit b-permit "$U1"
+		syscalls "$1" b-nsjail "$U1"
+	fi
+	if [ "$CG" = yes ]; then
+		if [ "$1" = rejoin1 ]; then
+			callgrind permit b-permit "$U1"
+			callgrind rejoin1b b-nsjail "$U1" # the same once more: how stable the count is
+		fi
+		callgrind "$1" b-nsjail "$U1"
+	fi
+	log_sync
+	! grep -q 'action=\(created\|repaired\|failed\)' "$NSJ_LOG" || die "a counted session did not rejoin: $(grep pam_nsjail "$NSJ_LOG" | tail -n 1)"
+}
+
+# ---- scale: 1, 10, 100, 1000 (10000) sets ---------------------------------------------------
+cps=()
+for n in 1 10 100 1000 10000; do [ "$n" -le "$NMAX" ] && cps+=("$n"); done
+[ "${cps[-1]}" = "$NMAX" ] || cps+=("$NMAX")
+prev=0
+for n in "${cps[@]}"; do
+	say "creating sets $((prev + 1))..$n (first logins, interleaved with pam_permit)"
+	"$RB/pam-bench" -d "$PAMD" -n $((n - prev)) -b $((BASE + prev)) -s "$W/create.samples" \
+		"c$n=b-nsjail:bu%d" "p$n=b-permit:$U1" >/dev/null || die "first logins $((prev + 1))..$n"
+	record "n$n" < <(sstats "$W/create.samples" "c$n"; sstats "$W/create.samples" "p$n")
+	say "  first logins: median $(us "$(g n$n.c$n.med)") µs (cpu $(us "$(g n$n.c$n.cpu)")), pam_permit $(us "$(g n$n.p$n.med)") µs"
+	have=$(ls "$PIN" | wc -l)
+	[ "$have" = "$n" ] || die "$have sets recorded, $n expected"
+	prev=$n
+	: >"$NSJ_LOG" # the log is on a tmpfs: keep it out of the memory figures
+	sleep 1
+	read -r avail slab shm kstack ptab < <(meminfo)
+	V[n$n.mem.avail]=$(calc "($avail0 - $avail) / $n")
+	V[n$n.mem.slab]=$(calc "($slab - $slab0) / $n")
+	V[n$n.mem.shm]=$(calc "($shm - $shm0) / $n")
+	V[n$n.mem.kstack]=$(calc "($kstack - $kstack0) / $n")
+	V[n$n.mem.ptab]=$(calc "($ptab - $ptab0) / $n")
+	V[n$n.mem.pss]=$(pss_avg)
+	V[n$n.mem.acct]=$(calc "$(g n$n.mem.slab) + $(g n$n.mem.shm) + $(g n$n.mem.kstack) + $(g n$n.mem.ptab) + $(g n$n.mem.pss)")
+	say "at $n sets: rejoin (user #1 and the newest, interleaved with pam_permit), floor join, unshare"
+	pb "n$n" -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:bu$((BASE + n - 1))
+	k1=$(keeper_pid "$U1")
+	fl "n$n" join -p "$k1" -n "$R"
+	[ "$n" = 1 ] && fl n1 joinproc -p "$k1" -n "$R"
+	fl "n$n" unshare -n "$R"
+	say "  rejoin median $(us "$(g n$n.rejoin.med)") µs, pam_permit $(us "$(g n$n.permit.med)") µs, unshare $(us "$(g n$n.unshare.med)") µs"
+	V[n$n.keepers]=$(pgrep -c -x nsjail-keeper || true)
+	if [ "$n" = 1 ] || [ "$n" = "$NMAX" ]; then
+		say "  instruction and system-call counts of a rejoin at $n sets (callgrind, strace)"
+		counts "rejoin$n"
+	fi
+done
+NTOP=${cps[-1]}
+NGOAL=$NTOP
+[ "$NTOP" -ge 1000 ] && NGOAL=1000
+
+# ---- memory given back when every set ends (a short window: little drift from the rest of the machine)
+say "tearing down the $NTOP sets (SIGKILL to every keeper) and measuring the memory given back"
+: >"$NSJ_LOG"
+sleep 1
+read -r avail slab shm kstack ptab < <(meminfo)
+pss_top=$(pss_avg)
+keepers | xargs -r kill -KILL
+for i in $(seq 100); do pgrep -x nsjail-keeper >/dev/null || break; sleep 0.1; done
+pgrep -x nsjail-keeper >/dev/null && die "keepers still alive after SIGKILL"
+sleep 2 # namespaces and mounts are freed after an RCU grace period and in work items
+read -r avail2 slab2 shm2 kstack2 ptab2 < <(meminfo)
+V[ndown.mem.avail]=$(calc "($avail2 - $avail) / $NTOP")
+V[ndown.mem.slab]=$(calc "($slab - $slab2) / $NTOP")
+V[ndown.mem.shm]=$(calc "($shm - $shm2) / $NTOP")
+V[ndown.mem.pss]=$pss_top
+V[ndown.mem.kstack]=$(calc "($kstack - $kstack2) / $NTOP")
+V[ndown.mem.ptab]=$(calc "($ptab - $ptab2) / $NTOP")
+V[ndown.mem.acct]=$(calc "$(g ndown.mem.slab) + $(g ndown.mem.shm) + $(g ndown.mem.kstack) + $(g ndown.mem.ptab) + $(g ndown.mem.pss)")
+
+# ---- the report -----------------------------------------------------------------------------
+# lat LABEL KEY PERMITKEY [GOAL]: one latency row; ratios against the pam_permit run with it.
+lat() {
+	local k=$2 p=$3 r
+	r=$(calc "$(g "$k.med") / $(g "$p.med")")
+	printf '%-42s %5s %7s %7s %7s %7s %7s %6s %6s %6s' "$1" "$(g "$k.n")" "$(us "$(g "$k.min")")" \
+		"$(us "$(g "$k.med")")" "$(us "$(g "$k.p90")")" "$(us "$(g "$k.wmed")")" "$(us "$(g "$k.cpu")")" \
+		"$(g "$k.flt")" "$r" "$(calc "$(g "$k.cpu") / $(g "$p.cpu")")"
+	if [ $# -ge 4 ]; then printf '  ≤ %-4s %s\n' "$4" "$(verdict "$r" "$4")"; else echo; fi
+}
+mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+debian=$(cat /etc/debian_version 2>/dev/null || echo "?")
+r_rejoin=$(calc "$(g n1.rejoin.med) / $(g n1.permit.med)")
+first_n=$((NTOP < 100 ? NTOP : 100)) # the first logins of the goal: sets 1..100
+awk -v m=$first_n '$1 ~ /^c/ && ++c <= m { print "first", $2, $3, $4, $5 }
+	$1 ~ /^p/ && ++p <= m { print "fpermit", $2, $3, $4, $5 }' "$W/create.samples" >"$W/first.samples"
+record first < <(sstats "$W/first.samples" first; sstats "$W/first.samples" fpermit)
+r_first=$(calc "$(g first.first.med) / $(g first.fpermit.med)")
+r_rejoin_n=$(calc "$(g n$NGOAL.rejoin.med) / $(g n1.rejoin.med)")
+r_rejoin_norm=$(calc "($(g n$NGOAL.rejoin.med) / $(g n$NGOAL.permit.med)) / ($(g n1.rejoin.med) / $(g n1.permit.med))")
+r_unshare_n=$(calc "$(g n$NGOAL.unshare.med) / $(g n1.unshare.med)")
+# The goal's figure: the larger of the two accounted figures at the largest step.
+mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { printf "%.0f", (a + 0 > b + 0 ? a : b) }')
+
+{
+	echo "pam_nsjail benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "machine: $(nproc) CPUs, $mem_total, kernel $(uname -r), Debian $debian; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "$R rounds per latency figure; largest scale step $NTOP sets; nice -20; run time $((SECONDS - T0)) s"
+	echo
+	echo "PAM session latency, µs: pam_start_confdir + open_session + close_session + pam_end in a fresh"
+	echo "forked child. whole: fork to reaped; cpu: the child's CPU time (user + system, with the children"
+	echo "it reaped), which waiting for a CPU does not inflate; faults: its minor page faults. Every case ran"
+	echo "interleaved round-robin with pam_permit sessions; ×permit: its median over theirs (cpu×: the same"
+	echo "for cpu). All figures are medians but min and p90."
+	printf '%-42s %5s %7s %7s %7s %7s %7s %6s %6s %6s  %s\n' case n min median p90 whole cpu faults "×permit" "cpu×" goal
+	lat "pam_permit (baseline, at 1 set)" n1.permit n1.permit
+	lat "pam_nsjail rejoin (1 set)" n1.rejoin n1.permit 1.5
+	lat "pam_nsjail first login (sets 1-$first_n)" first.first first.fpermit 8
+	lat "pam_nsjail first login, persist=false (*)" np.np np.permit
+	lat "pam_namespace, tmpfs /tmp, noinit" ns0.ns ns0.permit
+	lat "pam_namespace, tmpfs /tmp, namespace.init" ns1.ns ns1.permit
+	echo "(*) the set is made at open_session and torn down (keeper stopped, waited for) at close_session."
+	echo
+	echo "Floor: the same kernel work done directly in C, µs (bench/floor.c), against the module's figure."
+	printf '%-57s %5s %8s %8s %8s  %9s %13s\n' "operation" n min median p90 "ours/floor" "(ours-permit)/floor"
+	printf '%-57s %5s %8s %8s %8s  %9s %13s\n' "pidfd_open + setns(pidfd, mnt|ipc|uts|pid)  vs rejoin" \
+		"$(g n1.join.n)" "$(us "$(g n1.join.min)")" "$(us "$(g n1.join.med)")" "$(us "$(g n1.join.p90)")" \
+		"$(calc "$(g n1.rejoin.med) / $(g n1.join.med)")" "$(calc "($(g n1.rejoin.med) - $(g n1.permit.med)) / $(g n1.join.med)")"
+	printf '%-57s %5s %8s %8s %8s\n' "open 4 /proc/PID/ns files + 4 setns (pre-5.8 fallback)" \
+		"$(g n1.joinproc.n)" "$(us "$(g n1.joinproc.min)")" "$(us "$(g n1.joinproc.med)")" "$(us "$(g n1.joinproc.p90)")"
+	printf '%-57s %5s %8s %8s %8s  %9s %13s\n' "clone(4 ns)+rslave /+proc+tmpfs /tmp+hostname+exec keeper" \
+		"$(g floor.create.n)" "$(us "$(g floor.create.min)")" "$(us "$(g floor.create.med)")" "$(us "$(g floor.create.p90)")" \
+		"$(calc "$(g first.first.med) / $(g floor.create.med)")" "$(calc "($(g first.first.med) - $(g first.fpermit.med)) / $(g floor.create.med)")"
+	printf '%-57s %5s %8s %8s %8s\n' "unshare(CLONE_NEWNS), no set" \
+		"$(g n0.unshare.n)" "$(us "$(g n0.unshare.min)")" "$(us "$(g n0.unshare.med)")" "$(us "$(g n0.unshare.p90)")"
+	echo
+	echo "Scale, µs (medians; p90 in brackets). rejoin: user #1's set; newest: the last set made; ×@1: over"
+	echo "the figure at 1 set; norm: the same with each rejoin divided by the pam_permit median measured"
+	echo "with it; cpu: the same for the rejoin's CPU time. unshare(NS): the host's unshare(CLONE_NEWNS)."
+	printf '%6s %15s %15s %5s %5s %5s %15s %7s %13s %5s %5s\n' sets "create" "rejoin" "×@1" "norm" "cpu" newest permit \
+		"unshare(NS)" "×@1" "×@0"
+	for n in "${cps[@]}"; do
+		printf '%6s %15s %15s %5s %5s %5s %15s %7s %13s %5s %5s\n' "$n" \
+			"$(us "$(g n$n.c$n.med)") [$(us "$(g n$n.c$n.p90)")]" \
+			"$(us "$(g n$n.rejoin.med)") [$(us "$(g n$n.rejoin.p90)")]" \
+			"$(calc "$(g n$n.rejoin.med) / $(g n1.rejoin.med)")" \
+			"$(calc "($(g n$n.rejoin.med) / $(g n$n.permit.med)) / ($(g n1.rejoin.med) / $(g n1.permit.med))")" \
+			"$(calc "$(g n$n.rejoin.cpu) / $(g n1.rejoin.cpu)")" \
+			"$(us "$(g n$n.newest.med)") [$(us "$(g n$n.newest.p90)")]" \
+			"$(us "$(g n$n.permit.med)")" \
+			"$(us "$(g n$n.unshare.med)") [$(us "$(g n$n.unshare.p90)")]" \
+			"$(calc "$(g n$n.unshare.med) / $(g n1.unshare.med)")" \
+			"$(calc "$(g n$n.unshare.med) / $(g n0.unshare.med)")"
+	done
+	echo "(create at N: the first logins that took the count from the previous step to N.)"
+	echo
+	echo "Memory per set, KiB: deltas of /proc/meminfo (medians of 5 readings) since 0 sets, divided by the"
+	echo "number of sets; the last row: what the kernel gave back when all sets were torn down at once."
+	echo "Keeper PSS: /proc/PID/smaps_rollup, mean over all keepers. accounted = Slab + Shmem + KernelStack"
+	echo "+ PageTables + keeper PSS: the memory a set demonstrably holds. MemAvailable covers everything"
+	echo "but moves by ±100 KiB/set with whatever else the machine runs meanwhile. Steps below 100 sets"
+	echo "are left out: there the rest of the machine is most of the delta."
+	printf '%-18s %12s %8s %7s %11s %10s %10s %10s %8s\n' sets MemAvailable Slab Shmem KernelStack PageTables "keeper PSS" accounted keepers
+	for n in "${cps[@]}" down; do
+		# Below 100 sets a per-set figure is mostly the noise of the rest of the machine.
+		[ "$n" = down ] || [ "$n" -ge 100 ] || [ "$n" = "$NTOP" ] || continue
+		printf '%-18s %12s %8s %7s %11s %10s %10s %10s %8s\n' "$([ $n = down ] && echo "freed at teardown" || echo "$n")" \
+			"$(g n$n.mem.avail)" "$(g n$n.mem.slab)" "$(g n$n.mem.shm)" "$(g n$n.mem.kstack)" \
+			"$(g n$n.mem.ptab)" "$(g n$n.mem.pss)" "$(g n$n.mem.acct)" "$([ $n = down ] && echo - || g n$n.keepers)"
+	done
+	echo
+	echo "Stable counts of one whole session in-process (pam-bench -1): callgrind's Ir (user-space"
+	echo "instructions, inclusive per function) and strace's system calls. The same on any machine"
+	echo "with the same binaries, so they show what the latency figures cannot on a noisy machine."
+	printf '%-30s %10s %8s %10s %10s %9s %9s %9s %9s\n' "" "Ir total" syscalls "open_sess" "pam_start" "NSS user" "getgrlst" "config" "set join"
+	for l in permit rejoin1 rejoin1b "rejoin$NTOP"; do
+		[ -n "${V[cg.$l.total]:-}${V[sc.$l]:-}" ] || continue
+		case $l in
+		permit) t="pam_permit session" ;;
+		rejoin1b) t="  the same, again" ;;
+		rejoin1) t="pam_nsjail rejoin (1 set)" ;;
+		*) t="pam_nsjail rejoin (${l#rejoin} sets)" ;;
+		esac
+		printf '%-30s %10s %8s %10s %10s %9s %9s %9s %9s\n' "$t" "${V[cg.$l.total]:--}" "${V[sc.$l]:--}" \
+			"${V[cg.$l.pam_sm_open_session]:--}" "${V[cg.$l.pam_start_confdir]:--}" "${V[cg.$l.nsj_user_lookup]:--}" \
+			"${V[cg.$l.getgrouplist]:--}" "${V[cg.$l.nsj_config_load]:--}" "${V[cg.$l.nsj_session_open]:--}"
+	done
+	[ "$CG" = yes ] || echo "(callgrind skipped: valgrind not installed, or BENCH_CALLGRIND=0)"
+	[ "$SC" = yes ] || echo "(system calls not counted: strace not installed)"
+	if [ "$CG" = yes ]; then
+		echo "rejoin / pam_permit: $(calc "$(g cg.rejoin1.total) / $(g cg.permit.total)")× the instructions, $(calc "$(g sc.rejoin1) / $(g sc.permit)")× the system calls."
+		echo "(Profiles: build/bench/callgrind-*.txt. The rejoin runs preload bench/cg-shim.so: valgrind 3.19"
+		echo " lacks pidfd_open/pidfd_send_signal. pam_start includes loading the module and libconfuse.)"
+	fi
+	echo
+	echo "Goals"
+	printf '  %-52s %10s  %s\n' "rejoin ≤ 1.5× a pam_permit session" "${r_rejoin}×" "$(verdict "$r_rejoin" 1.5)"
+	printf '  %-52s %10s  %s\n' "first login ≤ 8× a pam_permit session" "${r_first}×" "$(verdict "$r_first" 8)"
+	printf '  %-52s %10s  %s\n' "rejoin at $NGOAL sets ≤ 1.2× at 1 set" "${r_rejoin_n}×" "$(verdict "$r_rejoin_n" 1.2)"
+	printf '  %-52s %10s\n' "  (norm ${r_rejoin_norm}×, cpu $(calc "$(g n$NGOAL.rejoin.cpu) / $(g n1.rejoin.cpu)")×; instructions at $NTOP sets:" \
+		"$([ -n "${V[cg.rejoin$NTOP.total]:-}" ] && calc "$(g cg.rejoin$NTOP.total) / $(g cg.rejoin1.total)" || echo -)×)"
+	printf '  %-52s %10s  %s\n' "host unshare(CLONE_NEWNS) at $NGOAL sets ≤ 1.3× at 1 set" "${r_unshare_n}×" "$(verdict "$r_unshare_n" 1.3)"
+	printf '  %-52s %10s  %s\n' "memory per set ≤ 256 KiB (accounted, $NTOP sets)" "$mem_set KiB" "$(verdict "$mem_set" 256)"
+} | tee "$REPORT"
+say "done; report in ${REPORT#"$PWD"/}"
