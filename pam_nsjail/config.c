@@ -657,15 +657,6 @@ static void merge(const struct nsj_section *s, const struct nsj_section *d, stru
 		e->idle_timeout = d->idle_timeout;
 }
 
-static void section_label(const struct nsj_section *s, char *buf, size_t size)
-{
-	if (s->kind == NSJ_SEC_DEFAULT)
-		snprintf(buf, size, "default");
-	else
-		snprintf(buf, size, "%s \"%s\"", s->kind == NSJ_SEC_USER ? "user" : "group",
-			 s->name);
-}
-
 static const char *tmp_word(enum nsj_tmp t)
 {
 	return t == NSJ_TMP_TMPFS ? "tmpfs" : t == NSJ_TMP_DIR ? "dir" : "none";
@@ -697,7 +688,7 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 	bool mnt;
 
 	merge(s, d, &e);
-	section_label(s, label, sizeof(label));
+	nsj_section_label(s, label, sizeof(label));
 	if (s->set & NSJ_KEY_TMP_PATHS)
 		check_paths(x, s, label);
 	if (!e.enable)

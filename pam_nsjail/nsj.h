@@ -124,6 +124,8 @@ int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *e
 int nsj_config_parse_buf(const char *buf, size_t len, const char *name, struct nsj_config **out,
 			 struct nsj_err *err);
 void nsj_config_free(struct nsj_config *c);
+/* "default", "user \"alice\"" or "group \"lab\"" (policy.c). */
+void nsj_section_label(const struct nsj_section *s, char *buf, size_t size);
 
 /* ---- templates (template.c) ----------------------------------------------------------- */
 

@@ -194,7 +194,7 @@ static int pick_section(const struct nsj_config *c, const struct nsj_user *u,
 	return r;
 }
 
-static void section_label(const struct nsj_section *s, char *buf, size_t size)
+void nsj_section_label(const struct nsj_section *s, char *buf, size_t size)
 {
 	if (s->kind == NSJ_SEC_DEFAULT)
 		snprintf(buf, size, "default");
@@ -297,7 +297,7 @@ int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, str
 	r = pick_section(c, u, &s, err);
 	if (r < 0)
 		return r;
-	section_label(s, p->section, sizeof(p->section));
+	nsj_section_label(s, p->section, sizeof(p->section));
 	r = fill(c, s, p, err);
 	if (r < 0)
 		return r;

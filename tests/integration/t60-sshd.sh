@@ -5,11 +5,6 @@
 
 W=/run/world/sshd
 install -d -m 0700 $W
-# sshd records logins in utmp, wtmp, btmp and lastlog: give the world its own, as Debian has them.
-mount -t tmpfs -o mode=0755 world-varlog /var/log
-for f in /run/utmp /var/log/wtmp /var/log/btmp /var/log/lastlog; do
-	install -m 0664 -o root -g utmp /dev/null $f
-done
 
 conf 'min_uid = 1000
 default { tmp_size = "16M" }

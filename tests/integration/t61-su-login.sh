@@ -6,11 +6,6 @@
 
 W=/run/world/su
 install -d -m 0700 $W
-# login and su record the login in utmp, wtmp and lastlog: give the world its own.
-mount -t tmpfs -o mode=0755 world-varlog /var/log
-for f in /run/utmp /var/log/wtmp /var/log/btmp /var/log/lastlog; do
-	install -m 0664 -o root -g utmp /dev/null $f
-done
 
 conf 'min_uid = 1000
 default { tmp_size = "16M" }
