@@ -237,7 +237,7 @@ static int prescan(struct pctx *x, char *s, size_t len)
 	else if (ps.st == P_BLOCK)
 		add_err(x, ps.start_line, EINVAL, "unterminated comment");
 	else if (ps.depth > 0)
-		add_err(x, x->hdr[x->n_hdr - 1], EINVAL,
+		add_err(x, x->n_hdr > 0 ? x->hdr[x->n_hdr - 1] : ps.line, EINVAL,
 			"this section is not closed (\"}\" missing)");
 	check_bytes(x, s, len, true);
 	return x->nerr ? -EINVAL : 0;
@@ -741,10 +741,13 @@ int nsj_config_parse_buf(const char *buf, size_t len, const char *name, struct n
 	*out = NULL;
 	if (err != NULL)
 		nsj_err_clear(err);
+	if (buf == NULL && len > 0)
+		return nsj_err_set(err, EINVAL, "%s: no text", name);
 	/* A private, NUL-terminated copy: the pre-scan blanks comments in it. */
 	if ((text = malloc(len + 1)) == NULL)
 		return nsj_err_set(err, ENOMEM, "%s: out of memory", name);
-	memcpy(text, buf, len);
+	if (len > 0)
+		memcpy(text, buf, len);
 	text[len] = '\0';
 	r = prescan(&x, text, len);
 	if (r == 0)

@@ -170,8 +170,10 @@ static int pick_section(const struct nsj_config *c, const struct nsj_user *u,
 	if (g.n_groups < 0) {
 		g.groups = NULL;
 		r = nsj_user_groups(&g, err);
-		if (r < 0)
+		if (r < 0) {
+			free(g.groups); /* what a failed lookup had allocated */
 			return r;
+		}
 	}
 	for (size_t i = 0; i < c->n_groups; i++) {
 		r = group_get(c->groups[i].name, 0, &gr, &buf);

@@ -75,7 +75,7 @@ int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err)
 
 static int lock_once(int pindir, const char *name, bool create, struct nsj_err *err)
 {
-	struct stat st;
+	struct stat st = { .st_nlink = 1 };
 	int fd, r;
 
 	fd = openat(pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

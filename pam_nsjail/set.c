@@ -200,12 +200,12 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 		 struct nsj_err *err)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	int pipefd[2], commit[2], status, ret;
+	int pipefd[2], cpipe[2], status, ret;
 	pid_t h;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return nsj_err_set(err, errno, "pipe: %m");
-	if (pipe2(commit, O_CLOEXEC) < 0) {
+	if (pipe2(cpipe, O_CLOEXEC) < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return nsj_err_set(err, errno, "pipe: %m");
@@ -215,12 +215,12 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 	h = fork();
 	if (h == 0) {
 		close(pipefd[0]);
-		close(commit[1]);
+		close(cpipe[1]);
 		sigaction(SIGCHLD, &old, NULL);
-		helper(p, u, pipefd[1], commit[0]);
+		helper(p, u, pipefd[1], cpipe[0]);
 	}
 	close(pipefd[1]);
-	close(commit[0]);
+	close(cpipe[0]);
 	if (h < 0) {
 		ret = nsj_err_set(err, errno, "fork: %m");
 	} else {
@@ -231,16 +231,16 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 	close(pipefd[0]);
 	sigaction(SIGCHLD, &old, NULL);
 	if (ret < 0) {
-		close(commit[1]);
+		close(cpipe[1]);
 		return ret;
 	}
-	return commit[1];
+	return cpipe[1];
 }
 
 int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
 		   int *commitfd, struct nsj_err *err)
 {
-	pid_t kpid;
+	pid_t kpid = 0;
 	char state;
 	int pidfd, ret;
 

@@ -145,7 +145,7 @@ static size_t host_sanitise(char *s)
 int nsj_hostname_expand(const char *tmpl, const struct nsj_tvars *v, char out[NSJ_HOSTNAME_MAX + 1],
 			struct nsj_err *err)
 {
-	char raw[RAW_MAX], pr[RAW_MAX];
+	char raw[RAW_MAX] = "", pr[RAW_MAX];
 	size_t len;
 	int r = nsj_template_expand(tmpl, v, raw, sizeof(raw), err);
 
