@@ -765,7 +765,7 @@ int nsj_config_parse_buf(const char *buf, size_t len, const char *name, struct n
 }
 
 /* doas' rule: only root may have written what decides who is jailed. */
-static int check_file(int fd, const char *path, struct nsj_err *err)
+static int check_file(int fd, const char *path, size_t *size, struct nsj_err *err)
 {
 	struct stat st;
 
@@ -779,14 +779,32 @@ static int check_file(int fd, const char *path, struct nsj_err *err)
 		return nsj_err_set(err, EPERM, "%s: writable by group or others", path);
 	if (st.st_size > CONFIG_MAX)
 		return nsj_err_set(err, EFBIG, "%s: larger than %u bytes", path, CONFIG_MAX);
+	*size = (size_t)st.st_size;
 	return 0;
 }
 
-static int read_all(int fd, const char *path, char *buf, size_t *len, struct nsj_err *err)
+/*
+ * Read to EOF into *buf, sized for the file as fstat() saw it (a few pages, not CONFIG_MAX:
+ * this runs at every login) and grown if it grew since, up to CONFIG_MAX + 1 bytes.
+ */
+static int read_all(int fd, const char *path, size_t size, char **buf, size_t *len,
+		    struct nsj_err *err)
 {
+	size_t cap = size + 1;
+
 	*len = 0;
+	if ((*buf = malloc(cap)) == NULL)
+		return nsj_err_set(err, ENOMEM, "%s: out of memory", path);
 	for (;;) {
-		ssize_t n = read(fd, buf + *len, CONFIG_MAX + 1 - *len);
+		if (*len == cap) {
+			char *b;
+
+			cap = cap * 2 > CONFIG_MAX + 1 ? CONFIG_MAX + 1 : cap * 2;
+			if ((b = realloc(*buf, cap)) == NULL)
+				return nsj_err_set(err, ENOMEM, "%s: out of memory", path);
+			*buf = b;
+		}
+		ssize_t n = read(fd, *buf + *len, cap - *len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -805,7 +823,7 @@ static int read_all(int fd, const char *path, char *buf, size_t *len, struct nsj
 int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *err)
 {
 	char *buf = NULL;
-	size_t len;
+	size_t len, size = 0;
 	int fd, r;
 
 	*out = NULL;
@@ -817,11 +835,9 @@ int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *e
 		return nsj_err_set(err, ELOOP, "%s: is a symbolic link (refused)", path);
 	if (fd < 0)
 		return nsj_err_set(err, errno, "%s: %m", path);
-	r = check_file(fd, path, err);
-	if (r == 0 && (buf = malloc(CONFIG_MAX + 1)) == NULL)
-		r = nsj_err_set(err, ENOMEM, "%s: out of memory", path);
+	r = check_file(fd, path, &size, err);
 	if (r == 0)
-		r = read_all(fd, path, buf, &len, err);
+		r = read_all(fd, path, size, &buf, &len, err);
 	close(fd);
 	if (r == 0)
 		r = nsj_config_parse_buf(buf, len, path, out, err);

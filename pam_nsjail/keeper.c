@@ -10,12 +10,24 @@
  * N seconds with no process in the set but itself and removes its record. Every later join
  * sends SIGUSR1, which restarts the idle clock.
  *
- * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record]
+ * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record] [--create]
+ *
+ * --create is how the module makes a set (set.c): started by posix_spawn (so no copy of the
+ * caller's memory is ever made: a fork of sshd's monitor copies its page tables, twice), with
+ * stdin on the commit pipe, which first carries the creation request (the resolved policy),
+ * stdout on the report pipe and stderr on /dev/null. This process, H, becomes fully root with
+ * init's limits, unshares the set's namespaces and forks K, which becomes PID 1 of the new PID
+ * namespace, builds the set's mounts and hostname (setup.c), closes the report pipe and goes on
+ * as the keeper. H reports K's pid ("P<pid>") and exits, so K is never the caller's child. An
+ * error goes back as "E<errno> <message>"; the report's EOF with a pid and no error means a
+ * ready set. The options name the set in `ps` and must agree with the request. Without
+ * --create, a keeper runs in the current namespaces (tests).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,10 +265,66 @@ static void harden(void)
 	}
 }
 
+/* Report to the module on the report pipe (fd 1) and exit. */
+_Noreturn static void create_fail(const struct nsj_err *e)
+{
+	if (dprintf(1, "E%d %s", e->code ? e->code : EIO, e->msg) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+_Noreturn static void create(struct keeper *k)
+{
+	struct nsj_policy p;
+	struct nsj_err e = { 0 };
+	struct nsj_user u = { 0 };
+	int flags = 0, null;
+	pid_t pid;
+
+	if (nsj_request_read(0, &p, &u.uid, &e) < 0 || nsj_reset_credentials(&e) < 0)
+		create_fail(&e);
+	if (u.uid != k->uid || strcmp(p.pin_dir, k->pin_dir) != 0 || p.persist != k->record ||
+	    p.idle_timeout != k->idle) {
+		nsj_err_set(&e, EPROTO, "request and command line disagree");
+		create_fail(&e);
+	}
+	for (int i = 0; i < NSJ_NS_COUNT; i++)
+		if (p.namespaces & NSJ_NSF(i))
+			flags |= nsj_ns_clone_flag(i);
+	/* Without a PID namespace of its own the keeper still pins the others as their member. */
+	if (unshare(flags) < 0) {
+		nsj_err_set(&e, errno, "unshare: %m");
+		create_fail(&e);
+	}
+	pid = fork();
+	if (pid < 0) {
+		nsj_err_set(&e, errno, "fork: %m");
+		create_fail(&e);
+	}
+	if (pid > 0)
+		_exit(dprintf(1, "P%d\n", (int)pid) > 0 ? 0 : 1);
+
+	/* K: PID 1 of the new PID namespace (the first process forked after the unshare). */
+	umask(022);
+	if (nsj_setup_inside(&p, &u, &e) < 0)
+		create_fail(&e);
+	setsid(); /* no controlling terminal, no terminal's signals */
+	/* Ready: closing the report pipe (stdout) tells the module so. */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
+		nsj_err_set(&e, errno, "/dev/null: %m");
+		create_fail(&e);
+	}
+	if (null > 2)
+		close(null);
+	harden();
+	exit(loop(k));
+}
+
 int main(int argc, char **argv)
 {
 	struct keeper k = { .pin_dir = NSJ_PIN_DIR_DEFAULT, .record = true };
-	bool have_uid = false;
+	bool have_uid = false, create_set = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -270,6 +338,8 @@ int main(int argc, char **argv)
 			k.record = true;
 		} else if (strcmp(argv[i], "--no-record") == 0) {
 			k.record = false;
+		} else if (strcmp(argv[i], "--create") == 0) {
+			create_set = true;
 		} else {
 			return 2;
 		}
@@ -277,6 +347,8 @@ int main(int argc, char **argv)
 	/* Only the module starts keepers, as root. */
 	if (!have_uid || geteuid() != 0)
 		return 2;
+	if (create_set)
+		create(&k);
 	harden();
 	return loop(&k);
 }

@@ -49,27 +49,59 @@ int nsj_ns_read(pid_t pid, struct nsj_record *r, struct nsj_err *err)
 	return 0;
 }
 
+/* The value of "KEY:" in /proc/PID/status text (up to the line's end), or NULL. */
+static const char *status_field(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *l = text; l != NULL && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, key, n) == 0 && l[n] == ':')
+			return l + n + 1;
+	return NULL;
+}
+
 /* Real and effective uid 0, and (need_init) pid 1 in its innermost PID namespace (NSpid). */
 static int check_status(pid_t pid, bool need_init)
 {
-	char path[64], line[512];
+	char path[64], text[4096];
+	const char *v;
 	bool root = false, init = false;
-	FILE *f;
+	unsigned ruid, euid;
+	ssize_t len = 0, n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned ruid, euid;
-		if (sscanf(line, "Uid: %u %u", &ruid, &euid) == 2)
-			root = ruid == 0 && euid == 0;
-		else if (strncmp(line, "NSpid:", 6) == 0) {
-			char *last = strrchr(line, '\t');
-			init = last && atoi(last + 1) == 1 && strchr(line + 7, '\t') != NULL;
+	/* Uid and NSpid come in the first lines; a status longer than the buffer is cut there. */
+	while (len < (ssize_t)sizeof(text) - 1 &&
+	       (n = read(fd, text + len, sizeof(text) - 1 - (size_t)len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return -EIO;
 		}
+		len += n;
 	}
-	fclose(f);
+	close(fd);
+	text[len] = '\0';
+	if ((v = status_field(text, "Uid")) != NULL && sscanf(v, " %u %u", &ruid, &euid) == 2)
+		root = ruid == 0 && euid == 0;
+	if ((v = status_field(text, "NSpid")) != NULL) {
+		/* "NSpid:\t<pid in the host>\t...\t<pid in its own>": more than one, the last 1. */
+		const char *end = strchr(v, '\n'), *last = v, *q;
+		int fields = 0;
+
+		end = end ? end : v + strlen(v);
+		for (q = v; q < end; q++)
+			if (*q == '\t') {
+				fields++;
+				last = q + 1;
+			}
+		init = fields > 1 && strtol(last, NULL, 10) == 1;
+	}
 	return root && (init || !need_init) ? 0 : -ESRCH;
 }
 

@@ -158,7 +158,7 @@ struct nsj_user {
 	char *name;
 	uid_t uid;
 	gid_t gid;
-	char *group; /* primary group name ("" when it has none) */
+	char *group; /* primary group name ("" when it has none); NULL until looked up */
 	char *home;
 	gid_t *groups; /* primary and supplementary, via NSS (getgrouplist) */
 	int n_groups;  /* -1 until nsj_user_groups() */
@@ -169,6 +169,8 @@ struct nsj_user {
  * are not looked up (getgrouplist is the costly part of a login): see nsj_user_groups().
  */
 int nsj_user_lookup(const char *name, struct nsj_user *u, struct nsj_err *err);
+/* Look up u->group (the primary group's name) if not yet: 0, or -errno with a message. */
+int nsj_user_group_name(struct nsj_user *u, struct nsj_err *err);
 /* Fill u->groups and u->n_groups when not done yet. */
 int nsj_user_groups(struct nsj_user *u, struct nsj_err *err);
 void nsj_user_free(struct nsj_user *u);
@@ -311,7 +313,7 @@ int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err
 
 /* ---- misc (util.c) -------------------------------------------------------------------- */
 
-/* Threads of the calling process (from /proc/self/status); -errno on failure. */
+/* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
 /* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */
 int nsj_proc_start(pid_t pid, unsigned long long *start, char *state);

@@ -101,27 +101,39 @@ int nsj_user_groups(struct nsj_user *u, struct nsj_err *err)
 	return nsj_err_set(err, EIO, "getgrouplist %s: the group count keeps changing", u->name);
 }
 
-int nsj_user_lookup(const char *name, struct nsj_user *u, struct nsj_err *err)
+/* The primary group's name into *name (malloc'd; "" when the gid has no group entry). */
+static int primary_group(gid_t gid, char **name, struct nsj_err *err)
 {
 	struct group gr;
 	char *buf = NULL;
+	int r = group_get(NULL, gid, &gr, &buf);
+
+	/* A primary gid without a group entry is legal: %g is then "". */
+	*name = r == 0 || r == -ENOENT ? strdup(r == 0 ? gr.gr_name : "") : NULL;
+	free(buf);
+	if (r < 0 && r != -ENOENT)
+		return nsj_err_set(err, -r, "getgrgid_r %u: %m", (unsigned)gid);
+	if (*name == NULL)
+		return nsj_err_set(err, ENOMEM, "group %u: out of memory", (unsigned)gid);
+	return 0;
+}
+
+int nsj_user_group_name(struct nsj_user *u, struct nsj_err *err)
+{
+	return u->group != NULL ? 0 : primary_group(u->gid, &u->group, err);
+}
+
+int nsj_user_lookup(const char *name, struct nsj_user *u, struct nsj_err *err)
+{
 	int r;
 
 	memset(u, 0, sizeof(*u));
 	r = lookup_pw(name, u, err);
-	if (r == 0) {
-		r = group_get(NULL, u->gid, &gr, &buf);
-		/* A primary gid without a group entry is legal: %g is then "". */
-		u->group = strdup(r == 0 ? gr.gr_name : "");
-		r = r == -ENOENT ? 0 : r;
-		if (r < 0)
-			r = nsj_err_set(err, r, "getgrgid_r %u: %m", (unsigned)u->gid);
-		else if (u->group == NULL)
-			r = nsj_err_set(err, ENOMEM, "user %s: out of memory", name);
-	}
-	/* Groups only when asked (nsj_user_groups): the login path needs them for group sections only. */
+	/*
+	 * The primary group's name (nsj_user_group_name) and the groups (nsj_user_groups) only
+	 * when asked: the login path needs them for %g and for group sections only.
+	 */
 	u->n_groups = -1;
-	free(buf);
 	if (r < 0)
 		nsj_user_free(u);
 	return r;
@@ -271,13 +283,23 @@ static int expand(const struct nsj_config *c, const struct nsj_section *s, const
 {
 	struct nsj_tvars v = { .user = u->name, .uid = u->uid, .group = u->group };
 	const char *tmpl = (s->set & NSJ_KEY_TMP_DIR) ? s->tmp_dir : c->def.tmp_dir;
-	char host[2 * (NSJ_HOSTNAME_MAX + 1) + 2];
+	bool want_host = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname_tmpl[0] != '\0';
+	bool want_dir = p->tmp == NSJ_TMP_DIR;
+	char host[2 * (NSJ_HOSTNAME_MAX + 1) + 2], *group = NULL;
 	int r = 0;
 
+	/* The primary group (an NSS look-up) only for a template that names it ("%%g" may too). */
+	if (v.group == NULL && ((want_host && strstr(p->hostname_tmpl, "%g")) ||
+				(want_dir && strstr(tmpl, "%g")))) {
+		r = primary_group(u->gid, &group, err);
+		v.group = group;
+	}
+	if (v.group == NULL)
+		v.group = "";
 	nsj_tvars_host(&v, host, sizeof(host));
-	if ((p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname_tmpl[0] != '\0')
+	if (r == 0 && want_host)
 		r = nsj_hostname_expand(p->hostname_tmpl, &v, p->hostname, err);
-	if (r == 0 && p->tmp == NSJ_TMP_DIR) {
+	if (r == 0 && want_dir) {
 		r = nsj_template_expand(tmpl, &v, p->tmp_dir, sizeof(p->tmp_dir), err);
 		if (r == 0 && !clean_path(p->tmp_dir))
 			r = nsj_err_set(err, EINVAL,
@@ -285,6 +307,7 @@ static int expand(const struct nsj_config *c, const struct nsj_section *s, const
 					"absolute path",
 					tmpl, p->tmp_dir);
 	}
+	free(group);
 	return r;
 }
 

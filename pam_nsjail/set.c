@@ -2,11 +2,13 @@
 /*
  * set.c — creating a set, joining it, and the login path that chooses between the two.
  *
- * Creation forks a helper H that unshares the set's namespaces and forks the keeper-to-be K,
- * which becomes PID 1 of the new PID namespace; H exits at once so that K is not the caller's
- * child (sshd's and su's SIGCHLD handling never see it). K builds the set's mounts and hostname
- * (setup.c) and execs nsjail-keeper, so no memory of the caller (sshd's host keys) lives on.
- * A close-on-exec pipe carries K's pid and any error back: EOF without an error means exec.
+ * Creation posix_spawns `nsjail-keeper --create` (keeper.c), which unshares the set's
+ * namespaces, forks the keeper-to-be K (PID 1 of the new PID namespace) and exits, so that K is
+ * not the caller's child (sshd's and su's SIGCHLD handling never see it). K builds the set's
+ * mounts and hostname (setup.c) and goes on as the keeper. Nothing is forked from the caller's
+ * memory (sshd's host keys never reach a keeper, and no page table of sshd's is copied). The
+ * policy travels on the commit pipe ahead of the commit; a report pipe carries K's pid and any
+ * error back: EOF after a pid, without an error, means a ready set.
  *
  * The keeper starts uncommitted, with its stdin on a pipe whose write end only the caller
  * holds: the caller writes 'c' once the record is written, and the keeper then puts /dev/null
@@ -18,6 +20,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +47,7 @@ const char *nsj_action_name(enum nsj_action a)
 	return names[a];
 }
 
-/* Report from the child over the pipe: "E<errno> <message>". Async-signal-safe enough: the
- * caller is single-threaded (checked before we fork). */
-_Noreturn static void child_fail(int fd, const struct nsj_err *e, int status)
-{
-	char buf[sizeof(e->msg) + 16];
-	int n = snprintf(buf, sizeof(buf), "E%d %s", e->code, e->msg);
-	if (n > 0 && write(fd, buf, (size_t)n) < 0)
-		_exit(status);
-	_exit(status);
-}
-
-/* fd above stdio, close-on-exec (a caller with closed stdio gave us pipes on 0-2). */
+/* fd above stdio, close-on-exec (a caller with closed stdio gets pipes on 0-2): -1 on error. */
 static int above_stdio(int fd)
 {
 	int nfd;
@@ -63,104 +55,23 @@ static int above_stdio(int fd)
 	if (fd > 2)
 		return fd;
 	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (nfd < 0)
-		_exit(126);
+	close(fd);
 	return nfd;
 }
 
-static void exec_keeper(const struct nsj_policy *p, const struct nsj_user *u, int errfd, int commitfd)
+static int pipe_above_stdio(int fds[2])
 {
-	char uid[16], idle[16];
-	struct nsj_err e = { 0 };
-	char *const envp[] = { NULL };
-	int null;
-
-	snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
-	snprintf(idle, sizeof(idle), "%u", p->idle_timeout);
-	char *const argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--idle", idle,
-			       (char *)"--pin-dir", (char *)p->pin_dir,
-			       (char *)(p->persist ? "--record" : "--no-record"), NULL };
-
-	errfd = above_stdio(errfd);
-	commitfd = above_stdio(commitfd);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	null = null < 0 ? null : above_stdio(null);
-	/* stdin: the commit pipe; stdout, stderr: /dev/null (dup2 clears close-on-exec). */
-	if (null < 0 || dup2(commitfd, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
-		nsj_err_set(&e, errno, "/dev/null: %m");
-		child_fail(errfd, &e, 126);
-	}
-	/* Nothing of the caller's (sshd's sockets, su's inherited fds) may reach the keeper. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != errfd)
-				close(fd);
-	setsid();
-	/*
-	 * The keeper starts with every signal blocked (the mask survives execve): a signal with
-	 * the default action sent to a namespace's init from outside is dropped, not queued, so
-	 * the commit (SIGUSR1) could otherwise be lost before the keeper is ready for it.
-	 */
-	sigset_t all;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	execve(NSJ_KEEPER_PATH, argv, envp);
-	nsj_err_set(&e, errno, "exec %s: %m", NSJ_KEEPER_PATH);
-	child_fail(errfd, &e, 127);
-}
-
-/*
- * Nothing of the caller's credentials or limits may reach the keeper. Under su the caller is
- * the user: real uid, groups, rlimits, nice value are theirs (and a real uid of theirs would let
- * them signal the keeper). Become fully root and take init's limits. Raising a hard limit needs
- * CAP_SYS_RESOURCE: without it (a restricted container) the caller's stay, which is harmless.
- */
-static int reset_credentials(struct nsj_err *e)
-{
-	struct rlimit lim;
-
-	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return nsj_err_set(e, errno, "become root: %m");
-	for (int r = 0; r < RLIM_NLIMITS; r++)
-		if (prlimit(1, r, NULL, &lim) == 0)
-			setrlimit(r, &lim);
-	setpriority(PRIO_PROCESS, 0, 0);
-	return 0;
-}
-
-/* In H: unshare, fork K, tell the parent K's pid, exit. */
-_Noreturn static void helper(const struct nsj_policy *p, const struct nsj_user *u, int errfd,
-			     int commitfd)
-{
-	struct nsj_err e = { 0 };
-	int flags = 0;
-	pid_t k;
-
-	if (reset_credentials(&e) < 0)
-		child_fail(errfd, &e, 1);
-
-	for (int i = 0; i < NSJ_NS_COUNT; i++)
-		if (p->namespaces & NSJ_NSF(i))
-			flags |= nsj_ns_clone_flag(i);
-	/* Without a PID namespace of its own the keeper still pins the others as their member. */
-	if (unshare(flags) < 0) {
-		nsj_err_set(&e, errno, "unshare: %m");
-		child_fail(errfd, &e, 1);
-	}
-	k = fork();
-	if (k < 0) {
-		nsj_err_set(&e, errno, "fork: %m");
-		child_fail(errfd, &e, 1);
-	}
-	if (k == 0) {
-		umask(022);
-		if (nsj_setup_inside(p, u, &e) < 0)
-			child_fail(errfd, &e, 1);
-		exec_keeper(p, u, errfd, commitfd);
-	}
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "P%d\n", (int)k);
-	_exit(write(errfd, buf, (size_t)n) == n ? 0 : 1);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	fds[0] = above_stdio(fds[0]);
+	fds[1] = above_stdio(fds[1]);
+	if (fds[0] >= 0 && fds[1] >= 0)
+		return 0;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return -EMFILE;
 }
 
 /* Read everything the children wrote until both pipe ends are closed. */
@@ -195,40 +106,71 @@ static int read_report(int fd, pid_t *kpid, struct nsj_err *err)
 	return 0;
 }
 
-/* Returns the write end of the commit pipe, or -errno. */
+/*
+ * Start `nsjail-keeper --create` (keeper.c) with posix_spawn, which execs from a vfork-style
+ * child: the caller's memory (sshd's monitor) is never copied, and nothing of it, nor of its
+ * fds (closefrom 3), environment (empty), signal dispositions or mask, reaches the keeper.
+ * stdin: the commit pipe, which carries the request first; stdout: the report pipe; stderr:
+ * /dev/null. Returns the write end of the commit pipe, or -errno.
+ */
 static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kpid,
 		 struct nsj_err *err)
 {
+	char uid[16], idle[16];
+	char *const argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--idle", idle,
+			       (char *)"--pin-dir", (char *)p->pin_dir,
+			       (char *)(p->persist ? "--record" : "--no-record"), (char *)"--create", NULL };
+	char *const envp[] = { NULL };
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	int pipefd[2], cpipe[2], status, ret;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all;
+	int report[2], cpipe[2], status, ret;
 	pid_t h;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return nsj_err_set(err, errno, "pipe: %m");
-	if (pipe2(cpipe, O_CLOEXEC) < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return nsj_err_set(err, errno, "pipe: %m");
+	snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
+	snprintf(idle, sizeof(idle), "%u", p->idle_timeout);
+	if ((ret = pipe_above_stdio(report)) < 0)
+		return nsj_err_set(err, -ret, "pipe: %s", strerror(-ret));
+	if ((ret = pipe_above_stdio(cpipe)) < 0) {
+		close(report[0]);
+		close(report[1]);
+		return nsj_err_set(err, -ret, "pipe: %s", strerror(-ret));
 	}
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	ret = posix_spawn_file_actions_adddup2(&fa, cpipe[0], 0);
+	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, report[1], 1);
+	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
+	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	/* Every signal blocked (the keeper waits for them with sigwaitinfo), all at default. */
+	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &all);
+	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
 	/* The host program's SIGCHLD handler must not reap H before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
-	h = fork();
-	if (h == 0) {
-		close(pipefd[0]);
-		close(cpipe[1]);
-		sigaction(SIGCHLD, &old, NULL);
-		helper(p, u, pipefd[1], cpipe[0]);
-	}
-	close(pipefd[1]);
+	if (ret == 0)
+		ret = posix_spawn(&h, NSJ_KEEPER_PATH, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(report[1]);
 	close(cpipe[0]);
-	if (h < 0) {
-		ret = nsj_err_set(err, errno, "fork: %m");
+	if (ret != 0) {
+		ret = nsj_err_set(err, ret, "spawn %s: %s", NSJ_KEEPER_PATH, strerror(ret));
 	} else {
-		ret = read_report(pipefd[0], kpid, err);
+		ret = nsj_request_write(cpipe[1], p, u->uid, err);
+		/* Read the report even when the request failed: it says why. */
+		struct nsj_err why = { 0 };
+		int rr = read_report(report[0], kpid, ret < 0 ? &why : err);
+
+		if (ret < 0 && why.msg[0] != '\0')
+			*err = why;
+		ret = ret < 0 ? ret : rr;
 		while (waitpid(h, &status, 0) < 0 && errno == EINTR)
 			;
 	}
-	close(pipefd[0]);
+	close(report[0]);
 	sigaction(SIGCHLD, &old, NULL);
 	if (ret < 0) {
 		close(cpipe[1]);

@@ -499,8 +499,8 @@ for ms in $(seq 1 2 51); do
 done
 # And at each step of the module's own work, exactly: strace injects SIGKILL into the caller
 # (only the caller is traced, not its children) at the Nth call of a system call.
-for step in mkdirat:1 flock:1 pipe2:1 clone:1 wait4:1 pidfd_open:1 unlinkat:1 write:1 \
-	renameat:1 write:2 setns:1; do
+for step in mkdirat:1 flock:1 pipe2:1 clone3:1 write:1 wait4:1 pidfd_open:1 unlinkat:1 write:2 \
+	renameat:1 write:3 setns:1; do
 	reset_all
 	strace -o /dev/null -e trace="${step%%:*}" -e inject="${step%%:*}:signal=KILL:when=${step##*:}" \
 		"$HARNESS" -d "$PAMD" -s nsjail-test -u alice -- /bin/true >/dev/null 2>&1

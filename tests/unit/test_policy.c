@@ -78,6 +78,8 @@ static void test_lookup_root(void **state)
 	assert_string_equal(u.name, "root");
 	assert_int_equal(u.uid, 0);
 	assert_int_equal(u.gid, 0);
+	assert_null(u.group); /* not looked up until asked */
+	assert_int_equal(nsj_user_group_name(&u, &e), 0);
 	assert_string_equal(u.group, "root");
 	assert_non_null(u.home);
 	assert_int_equal(u.n_groups, -1); /* not looked up until asked */
@@ -262,6 +264,25 @@ static void test_expansion(void **state)
 	nsj_config_free(c);
 }
 
+/* A user as the module sees one (group name not looked up yet): %g is looked up for the template. */
+static void test_expansion_lazy_group(void **state)
+{
+	struct nsj_config *c = conf("min_uid = 0\n"
+				    "user root { enable = true hostname = \"%g-%u\" tmp = dir "
+				    "tmp_dir = \"/var/lib/t/%g\" }\n");
+	struct nsj_policy p;
+	struct nsj_user u;
+	struct nsj_err e = { 0 };
+
+	assert_int_equal(nsj_user_lookup("root", &u, &e), 0);
+	assert_null(u.group);
+	resolve(c, &u, &p);
+	assert_string_equal(p.hostname, "root-root");
+	assert_string_equal(p.tmp_dir, "/var/lib/t/root");
+	nsj_user_free(&u);
+	nsj_config_free(c);
+}
+
 static void test_expansion_errors(void **state)
 {
 	struct nsj_config *c = conf("min_uid = 1000\ndefault { hostname = \"%u-%u\" tmp = dir }\n");
@@ -316,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_root_rule),
 		cmocka_unit_test(test_enable_false),
 		cmocka_unit_test(test_expansion),
+		cmocka_unit_test(test_expansion_lazy_group),
 		cmocka_unit_test(test_expansion_errors),
 		cmocka_unit_test(test_not_jailed_still_shows),
 	};
