@@ -438,7 +438,7 @@ int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_
 		return nsj_err_set(err, E2BIG, "more than %d tmp_paths", NSJ_REQUEST_MAX_PATHS);
 	for (size_t i = 0; i < p->n_tmp_paths; i++)
 		h.paths_len += (uint32_t)strlen(p->tmp_paths[i]) + 1;
-	if (h.paths_len > 0 && (paths = malloc(h.paths_len)) == NULL)
+	if ((paths = malloc(h.paths_len + 1)) == NULL)
 		return nsj_err_set(err, ENOMEM, "request: out of memory");
 	for (size_t i = 0, off = 0; i < p->n_tmp_paths; i++) {
 		size_t n = strlen(p->tmp_paths[i]) + 1;
