@@ -9,13 +9,16 @@
  *    keep the line of a section header, so a pre-scan blanks comments out before libconfuse
  *    sees the text and records the line of every top-level '{';
  *  - its lexer is global state, so parses are serialised by a mutex;
- *  - everything is copied into struct nsj_config and the cfg_t is freed before returning.
+ *  - everything is copied into struct nsj_config and the cfg_t is freed before returning;
+ *  - it is dlopen()ed at the first parse, not linked: a login that finds its config in the
+ *    cache (cache.c) neither parses nor loads it (that was a third of a rejoin: make bench).
  * Checks of a single value run as libconfuse callbacks, so they report the key's own line;
  * checks across keys run after the parse on each section merged over default and report the
  * section's header line. Runs in any process; no side effects but memory.
  */
 #define _GNU_SOURCE
 #include <confuse.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -49,6 +52,66 @@ static pthread_mutex_t confuse_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pctx *cur;
 /* Where a normalised path waits until libconfuse copies it (under confuse_lock). */
 static char pathbuf[PATH_MAX];
+
+#ifndef NSJ_CONFUSE_SONAME
+#define NSJ_CONFUSE_SONAME "libconfuse.so.2"
+#endif
+
+/* libconfuse's functions, from dlopen (under confuse_lock); the names below stand for them. */
+#define CONFUSE_FUNCS(X)                                                                         \
+	X(cfg_error) X(cfg_free) X(cfg_getbool) X(cfg_getint) X(cfg_getnint) X(cfg_getnsec)      \
+	X(cfg_getnstr) X(cfg_getopt) X(cfg_getsec) X(cfg_getstr) X(cfg_init) X(cfg_opt_getnsec) \
+	X(cfg_opt_size) X(cfg_parse_buf) X(cfg_set_error_function) X(cfg_set_validate_func)     \
+	X(cfg_size) X(cfg_title)
+#define CONFUSE_PTR(f) __typeof__(f) *f;
+static struct {
+	void *handle;
+	CONFUSE_FUNCS(CONFUSE_PTR)
+} confuse;
+#undef CONFUSE_PTR
+
+static int confuse_load(const char **why)
+{
+	void *h;
+
+	if (confuse.handle != NULL)
+		return 0;
+	/* Kept loaded: a process parses again only when its config changed. */
+	h = dlopen(NSJ_CONFUSE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		*why = dlerror();
+		return -ELIBACC;
+	}
+#define CONFUSE_SYM(f)                                                                           \
+	if ((*(void **)&confuse.f = dlsym(h, #f)) == NULL) {                                     \
+		*why = "a function is missing: " #f;                                             \
+		dlclose(h);                                                                      \
+		return -ELIBACC;                                                                 \
+	}
+	CONFUSE_FUNCS(CONFUSE_SYM)
+#undef CONFUSE_SYM
+	confuse.handle = h;
+	return 0;
+}
+
+#define cfg_error	       (confuse.cfg_error)
+#define cfg_free	       (confuse.cfg_free)
+#define cfg_getbool	       (confuse.cfg_getbool)
+#define cfg_getint	       (confuse.cfg_getint)
+#define cfg_getnint	       (confuse.cfg_getnint)
+#define cfg_getnsec	       (confuse.cfg_getnsec)
+#define cfg_getnstr	       (confuse.cfg_getnstr)
+#define cfg_getopt	       (confuse.cfg_getopt)
+#define cfg_getsec	       (confuse.cfg_getsec)
+#define cfg_getstr	       (confuse.cfg_getstr)
+#define cfg_init	       (confuse.cfg_init)
+#define cfg_opt_getnsec	       (confuse.cfg_opt_getnsec)
+#define cfg_opt_size	       (confuse.cfg_opt_size)
+#define cfg_parse_buf	       (confuse.cfg_parse_buf)
+#define cfg_set_error_function (confuse.cfg_set_error_function)
+#define cfg_set_validate_func  (confuse.cfg_set_validate_func)
+#define cfg_size	       (confuse.cfg_size)
+#define cfg_title	       (confuse.cfg_title)
 
 /* ---- messages ------------------------------------------------------------------------- */
 
@@ -598,11 +661,17 @@ static int parse(struct pctx *x, const char *text, struct nsj_config **out)
 		CFG_SEC("group", sec_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END(),
 	};
+	const char *why = "";
 	cfg_t *cfg;
 	int r = 0;
 
 	pthread_mutex_lock(&confuse_lock);
 	cur = x;
+	if (confuse_load(&why) < 0) {
+		r = -ELIBACC;
+		add_err(x, 0, ELIBACC, "cannot load %s: %s", NSJ_CONFUSE_SONAME, why);
+		goto out;
+	}
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (cfg == NULL) {
 		r = -ENOMEM;
@@ -820,15 +889,13 @@ static int read_all(int fd, const char *path, size_t size, char **buf, size_t *l
 	}
 }
 
-int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *err)
+int nsj_config_read(const char *path, char **text, size_t *len, struct nsj_err *err)
 {
 	char *buf = NULL;
-	size_t len, size = 0;
+	size_t size = 0;
 	int fd, r;
 
-	*out = NULL;
-	if (err != NULL)
-		nsj_err_clear(err);
+	*text = NULL;
 	/* O_NONBLOCK: a FIFO planted here must not hang the login; fstat() refuses it next. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && errno == ELOOP)
@@ -837,11 +904,29 @@ int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *e
 		return nsj_err_set(err, errno, "%s: %m", path);
 	r = check_file(fd, path, &size, err);
 	if (r == 0)
-		r = read_all(fd, path, size, &buf, &len, err);
+		r = read_all(fd, path, size, &buf, len, err);
 	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*text = buf;
+	return 0;
+}
+
+int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *err)
+{
+	char *text;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if (err != NULL)
+		nsj_err_clear(err);
+	r = nsj_config_read(path, &text, &len, err);
 	if (r == 0)
-		r = nsj_config_parse_buf(buf, len, path, out, err);
-	free(buf);
+		r = nsj_config_parse_buf(text, len, path, out, err);
+	free(text);
 	return r;
 }
 

@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -35,6 +36,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -265,6 +267,25 @@ static void harden(void)
 	}
 }
 
+/*
+ * Nothing of the caller's credentials or limits may reach the keeper. Under su the caller is
+ * the user: real uid, groups, rlimits, nice value are theirs (and a real uid of theirs would let
+ * them signal the keeper). Become fully root and take init's limits. Raising a hard limit needs
+ * CAP_SYS_RESOURCE: without it (a restricted container) the caller's stay, which is harmless.
+ */
+static int reset_credentials(struct nsj_err *e)
+{
+	struct rlimit lim;
+
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return nsj_err_set(e, errno, "become root: %m");
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		if (prlimit(1, r, NULL, &lim) == 0)
+			setrlimit(r, &lim);
+	setpriority(PRIO_PROCESS, 0, 0);
+	return 0;
+}
+
 /* Report to the module on the report pipe (fd 1) and exit. */
 _Noreturn static void create_fail(const struct nsj_err *e)
 {
@@ -281,7 +302,7 @@ _Noreturn static void create(struct keeper *k)
 	int flags = 0, null;
 	pid_t pid;
 
-	if (nsj_request_read(0, &p, &u.uid, &e) < 0 || nsj_reset_credentials(&e) < 0)
+	if (nsj_request_read(0, &p, &u.uid, &e) < 0 || reset_credentials(&e) < 0)
 		create_fail(&e);
 	if (u.uid != k->uid || strcmp(p.pin_dir, k->pin_dir) != 0 || p.persist != k->record ||
 	    p.idle_timeout != k->idle) {

@@ -25,6 +25,9 @@
 #define NSJ_CONFIG_PATH "/etc/security/pam_nsjail.conf"
 #endif
 #define NSJ_PIN_DIR_DEFAULT "/run/pam_nsjail"
+#ifndef NSJ_CACHE_DIR
+#define NSJ_CACHE_DIR "/run/pam_nsjail-cache" /* parsed configs (cache.c) */
+#endif
 #define NSJ_HOSTNAME_MAX 64
 
 /* ---- errors (err.c) ------------------------------------------------------------------- */
@@ -124,6 +127,21 @@ int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *e
 int nsj_config_parse_buf(const char *buf, size_t len, const char *name, struct nsj_config **out,
 			 struct nsj_err *err);
 void nsj_config_free(struct nsj_config *c);
+/* Open, check (as nsj_config_load) and read the file: *text is malloc'd, *len its length. */
+int nsj_config_read(const char *path, char **text, size_t *len, struct nsj_err *err);
+
+/*
+ * nsj_config_load() for the login path: the file is opened, checked and read every time, but
+ * when its text is byte for byte the text of a parse cached in cache_dir (root 0700), that parse
+ * is used (*hit) and libconfuse is neither loaded nor run. Otherwise the file is parsed and a
+ * valid config cached. A cache dir or entry that is not root's and private, or is malformed, is
+ * not used. Errors are those of nsj_config_load().
+ */
+int nsj_config_load_cached(const char *path, const char *cache_dir, struct nsj_config **out,
+			   bool *hit, struct nsj_err *err);
+/* The cache's format of a parse (cache.c; unit-tested): *out is malloc'd. */
+int nsj_config_serialize(const struct nsj_config *c, char **out, size_t *len);
+int nsj_config_deserialize(const char *data, size_t len, const char *path, struct nsj_config **out);
 /* "default", "user \"alice\"" or "group \"lab\"" (policy.c). */
 void nsj_section_label(const struct nsj_section *s, char *buf, size_t size);
 

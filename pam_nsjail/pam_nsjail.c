@@ -139,11 +139,13 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	struct nsj_record r;
 	struct nsj_err e = { 0 };
 	enum nsj_action act;
+	bool cached = false;
 	int ret, pidfd;
 
 	if (nsj_user_lookup(name, &u, &e) < 0)
 		return fail(pamh, a, name, (uid_t)-1, t0, &e);
-	if (nsj_config_load(a->config, &c, &e) < 0 || nsj_policy_resolve(c, &u, &p, &e) < 0) {
+	if (nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0 ||
+	    nsj_policy_resolve(c, &u, &p, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (!p.jailed) {
 		char action[200];
@@ -158,7 +160,8 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		ret = PAM_SUCCESS;
 	} else {
 		if (a->debug)
-			pam_syslog(pamh, LOG_DEBUG, "policy from %s, keeper pid %d", p.section, (int)r.pid);
+			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s), keeper pid %d", p.section,
+				   cached ? "cached parse" : "parsed", (int)r.pid);
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
 	}

@@ -9,8 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <grp.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <net/if.h>
@@ -19,7 +17,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -370,154 +367,4 @@ int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struc
 	if (ret == 0 && (p->namespaces & NSJ_NSF(NSJ_NS_NET)))
 		ret = lo_up(err);
 	return ret;
-}
-
-/* ---- the creation request (module -> nsjail-keeper --create) -------------------------- */
-
-#define REQUEST_MAGIC 0x6e736a31u /* "nsj1" */
-
-struct request_hdr {
-	uint32_t magic, policy_size, uid, n_paths, paths_len;
-};
-
-/* write() all of buf; a reader that died gives -EPIPE, never a SIGPIPE to the caller. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	sigset_t pipe_set, old;
-	const char *b = buf;
-	int ret = 0;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe_set, &old);
-	while (len > 0) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			break;
-		}
-		b += n;
-		len -= (size_t)n;
-	}
-	if (ret == -EPIPE && !sigismember(&old, SIGPIPE)) {
-		struct timespec zero = { 0, 0 };
-		sigtimedwait(&pipe_set, NULL, &zero); /* ours: consume it before unblocking */
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return ret;
-}
-
-static int read_exact(int fd, void *buf, size_t len)
-{
-	char *b = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_err *err)
-{
-	struct request_hdr h = { REQUEST_MAGIC, sizeof(*p), (uint32_t)uid, (uint32_t)p->n_tmp_paths, 0 };
-	struct nsj_policy flat = *p;
-	char *paths = NULL;
-	int ret;
-
-	if (p->n_tmp_paths > NSJ_REQUEST_MAX_PATHS)
-		return nsj_err_set(err, E2BIG, "more than %d tmp_paths", NSJ_REQUEST_MAX_PATHS);
-	for (size_t i = 0; i < p->n_tmp_paths; i++)
-		h.paths_len += (uint32_t)strlen(p->tmp_paths[i]) + 1;
-	if ((paths = malloc(h.paths_len + 1)) == NULL)
-		return nsj_err_set(err, ENOMEM, "request: out of memory");
-	for (size_t i = 0, off = 0; i < p->n_tmp_paths; i++) {
-		size_t n = strlen(p->tmp_paths[i]) + 1;
-
-		memcpy(paths + off, p->tmp_paths[i], n);
-		off += n;
-	}
-	flat.tmp_paths = NULL; /* no pointer of ours crosses over */
-	ret = write_all(fd, &h, sizeof(h));
-	if (ret == 0)
-		ret = write_all(fd, &flat, sizeof(flat));
-	if (ret == 0 && h.paths_len > 0)
-		ret = write_all(fd, paths, h.paths_len);
-	free(paths);
-	if (ret < 0)
-		return nsj_err_set(err, -ret, "request to the keeper: %s", strerror(-ret));
-	return 0;
-}
-
-static void terminate_str(char *s, size_t size)
-{
-	s[size - 1] = '\0';
-}
-
-int nsj_request_read(int fd, struct nsj_policy *p, uid_t *uid, struct nsj_err *err)
-{
-	static char *paths, *vec[NSJ_REQUEST_MAX_PATHS];
-	struct request_hdr h;
-	size_t off = 0;
-	int ret;
-
-	if ((ret = read_exact(fd, &h, sizeof(h))) < 0)
-		return nsj_err_set(err, -ret, "request: %s", strerror(-ret));
-	if (h.magic != REQUEST_MAGIC || h.policy_size != sizeof(*p))
-		return nsj_err_set(err, EPROTO, "request: not from this build's module (reinstall?)");
-	if (h.n_paths > NSJ_REQUEST_MAX_PATHS || h.paths_len > (1u << 20))
-		return nsj_err_set(err, E2BIG, "request: too many tmp_paths");
-	if ((ret = read_exact(fd, p, sizeof(*p))) < 0)
-		return nsj_err_set(err, -ret, "request: %s", strerror(-ret));
-	if ((paths = malloc(h.paths_len + 1)) == NULL)
-		return nsj_err_set(err, ENOMEM, "request: out of memory");
-	if ((ret = read_exact(fd, paths, h.paths_len)) < 0)
-		return nsj_err_set(err, -ret, "request: %s", strerror(-ret));
-	paths[h.paths_len] = '\0';
-	for (uint32_t i = 0; i < h.n_paths; i++) {
-		if (off >= h.paths_len)
-			return nsj_err_set(err, EPROTO, "request: malformed tmp_paths");
-		vec[i] = paths + off;
-		off += strlen(vec[i]) + 1;
-	}
-	if (off != h.paths_len)
-		return nsj_err_set(err, EPROTO, "request: malformed tmp_paths");
-	terminate_str(p->section, sizeof(p->section));
-	terminate_str(p->reason, sizeof(p->reason));
-	terminate_str(p->hostname, sizeof(p->hostname));
-	terminate_str(p->hostname_tmpl, sizeof(p->hostname_tmpl));
-	terminate_str(p->tmp_dir, sizeof(p->tmp_dir));
-	terminate_str(p->pin_dir, sizeof(p->pin_dir));
-	p->tmp_paths = vec;
-	p->n_tmp_paths = h.n_paths;
-	*uid = (uid_t)h.uid;
-	return 0;
-}
-
-/*
- * Nothing of the caller's credentials or limits may reach the keeper. Under su the caller is
- * the user: real uid, groups, rlimits, nice value are theirs (and a real uid of theirs would let
- * them signal the keeper). Become fully root and take init's limits. Raising a hard limit needs
- * CAP_SYS_RESOURCE: without it (a restricted container) the caller's stay, which is harmless.
- */
-int nsj_reset_credentials(struct nsj_err *e)
-{
-	struct rlimit lim;
-
-	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return nsj_err_set(e, errno, "become root: %m");
-	for (int r = 0; r < RLIM_NLIMITS; r++)
-		if (prlimit(1, r, NULL, &lim) == 0)
-			setrlimit(r, &lim);
-	setpriority(PRIO_PROCESS, 0, 0);
-	return 0;
 }

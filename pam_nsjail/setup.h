@@ -24,7 +24,7 @@ int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struc
 int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
 
 /*
- * The creation request: what the module sends `nsjail-keeper --create` on its stdin, ahead of
+ * The creation request (request.c): what the module sends `nsjail-keeper --create` on its stdin, ahead of
  * the commit. The keeper binary is the module's own build (same struct layout); the header's
  * magic and size catch a mismatched install. tmp_paths travel as NUL-terminated strings.
  */
@@ -32,8 +32,5 @@ int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
 int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_err *err);
 /* Fills p (tmp_paths point into storage the keeper keeps for its lifetime) and *uid. */
 int nsj_request_read(int fd, struct nsj_policy *p, uid_t *uid, struct nsj_err *err);
-
-/* Become fully root with init's limits and nice 0 (see keeper.c), or -errno. */
-int nsj_reset_credentials(struct nsj_err *err);
 
 #endif

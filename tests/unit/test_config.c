@@ -502,10 +502,97 @@ static void test_load_refuses(void **state)
 	load_bad(l, EFBIG, "larger than");
 }
 
+/* ---- the cache's serialisation (cache.c) ----------------------------------------------- */
+
+static void assert_str_eq_or_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void assert_section_eq(const struct nsj_section *a, const struct nsj_section *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	assert_str_eq_or_null(a->name, b->name);
+	assert_int_equal(a->line, b->line);
+	assert_int_equal(a->set, b->set);
+	assert_int_equal(a->enable, b->enable);
+	assert_int_equal(a->namespaces, b->namespaces);
+	assert_str_eq_or_null(a->hostname, b->hostname);
+	assert_int_equal(a->tmp, b->tmp);
+	assert_int_equal(a->tmp_size, b->tmp_size);
+	assert_str_eq_or_null(a->tmp_dir, b->tmp_dir);
+	assert_int_equal(a->n_tmp_paths, b->n_tmp_paths);
+	for (size_t i = 0; i < a->n_tmp_paths; i++)
+		assert_string_equal(a->tmp_paths[i], b->tmp_paths[i]);
+	assert_int_equal(a->propagation, b->propagation);
+	assert_int_equal(a->persist, b->persist);
+	assert_int_equal(a->idle_timeout, b->idle_timeout);
+}
+
+/* What the cache stores reads back as the very same config, for every key and section. */
+static void test_serialize_roundtrip(void **state)
+{
+	struct nsj_config *c = parse_ok(full), *d = NULL;
+	char *data;
+	size_t len;
+
+	assert_int_equal(nsj_config_serialize(c, &data, &len), 0);
+	assert_int_equal(nsj_config_deserialize(data, len, "other.conf", &d), 0);
+	assert_string_equal(d->path, "other.conf");
+	assert_string_equal(d->pin_dir, c->pin_dir);
+	assert_int_equal(d->min_uid, c->min_uid);
+	assert_section_eq(&d->def, &c->def);
+	assert_int_equal(d->n_users, c->n_users);
+	for (size_t i = 0; i < c->n_users; i++)
+		assert_section_eq(&d->users[i], &c->users[i]);
+	assert_int_equal(d->n_groups, c->n_groups);
+	for (size_t i = 0; i < c->n_groups; i++)
+		assert_section_eq(&d->groups[i], &c->groups[i]);
+	nsj_config_free(d);
+	free(data);
+	nsj_config_free(c);
+}
+
+/* A cut, grown or bit-flipped entry is refused or read as some valid config: never a crash. */
+static void test_deserialize_damaged(void **state)
+{
+	struct nsj_config *c = parse_ok(full), *d;
+	char *data, *copy;
+	size_t len;
+
+	assert_int_equal(nsj_config_serialize(c, &data, &len), 0);
+	for (size_t n = 0; n < len; n++) {
+		copy = malloc(n + 1);
+		memcpy(copy, data, n);
+		d = (struct nsj_config *)1;
+		assert_int_equal(nsj_config_deserialize(copy, n, NAME, &d), -EINVAL);
+		assert_null(d);
+		free(copy);
+	}
+	copy = malloc(len + 1);
+	memcpy(copy, data, len);
+	copy[len] = 'x';
+	assert_int_equal(nsj_config_deserialize(copy, len + 1, NAME, &d), -EINVAL);
+	for (size_t i = 0; i < len; i++) {
+		memcpy(copy, data, len);
+		copy[i] ^= (char)0xa5;
+		if (nsj_config_deserialize(copy, len, NAME, &d) == 0)
+			nsj_config_free(d);
+	}
+	free(copy);
+	free(data);
+	nsj_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_serialize_roundtrip),
+		cmocka_unit_test(test_deserialize_damaged),
 		cmocka_unit_test(test_empty_file_builtin_defaults),
 		cmocka_unit_test(test_sections_record_only_their_keys),
 		cmocka_unit_test(test_default_overlays_builtin),
