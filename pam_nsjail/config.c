@@ -63,7 +63,7 @@ static char pathbuf[PATH_MAX];
 	X(cfg_getnstr) X(cfg_getopt) X(cfg_getsec) X(cfg_getstr) X(cfg_init) X(cfg_opt_getnsec) \
 	X(cfg_opt_size) X(cfg_parse_buf) X(cfg_set_error_function) X(cfg_set_validate_func)     \
 	X(cfg_size) X(cfg_title)
-#define CONFUSE_PTR(f) __typeof__(f) *f;
+#define CONFUSE_PTR(f) __typeof__(f) *f; /* NOLINT(bugprone-macro-parentheses): a declarator */
 static struct {
 	void *handle;
 	CONFUSE_FUNCS(CONFUSE_PTR)
@@ -917,7 +917,7 @@ int nsj_config_read(const char *path, char **text, size_t *len, struct nsj_err *
 int nsj_config_load(const char *path, struct nsj_config **out, struct nsj_err *err)
 {
 	char *text;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	*out = NULL;
