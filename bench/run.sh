@@ -147,7 +147,7 @@ callgrind() {
 	callgrind_annotate --inclusive=yes "$W/cg.$label" >"$W/cg.$label.txt" 2>/dev/null
 	cp "$W/cg.$label.txt" "$BB/callgrind-$label.txt"
 	V[cg.$label.total]=$(cg_total "$W/cg.$label.txt")
-	for f in pam_sm_open_session pam_start_confdir nsj_user_lookup getgrouplist nsj_config_load \
+	for f in pam_sm_open_session pam_start_confdir nsj_user_lookup getgrouplist nsj_config_load_cached \
 		nsj_session_open; do
 		V[cg.$label.$f]=$(cg_fn "$W/cg.$label.txt" "$f")
 	done
@@ -211,6 +211,14 @@ for n in "${cps[@]}"; do
 	k1=$(keeper_pid "$U1")
 	fl "n$n" join -p "$k1" -n "$R"
 	[ "$n" = 1 ] && fl n1 joinproc -p "$k1" -n "$R"
+	if [ "$n" = 1 ]; then
+		# What the config cache saves: the same rejoin with the cache directory unusable (a
+		# directory others may read is ignored), so that every login loads libconfuse and parses.
+		say "  rejoin with the config parsed at every login (cache directory made unusable)"
+		chmod 0755 /run/pam_nsjail-cache
+		pb nocache -n $((R / 2)) -w 5 permit=b-permit:$U1 rejoin=b-nsjail:$U1
+		chmod 0700 /run/pam_nsjail-cache
+	fi
 	fl "n$n" unshare -n "$R"
 	say "  rejoin median $(us "$(g n$n.rejoin.med)") µs, pam_permit $(us "$(g n$n.permit.med)") µs, unshare $(us "$(g n$n.unshare.med)") µs"
 	V[n$n.keepers]=$(pgrep -c -x nsjail-keeper || true)
@@ -279,6 +287,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	printf '%-42s %5s %7s %7s %7s %7s %7s %6s %6s %6s  %s\n' case n min median p90 whole cpu faults "×permit" "cpu×" goal
 	lat "pam_permit (baseline, at 1 set)" n1.permit n1.permit
 	lat "pam_nsjail rejoin (1 set)" n1.rejoin n1.permit 1.5
+	lat "pam_nsjail rejoin, no config cache" nocache.rejoin nocache.permit
 	lat "pam_nsjail first login (sets 1-$first_n)" first.first first.fpermit 8
 	lat "pam_nsjail first login, persist=false (*)" np.np np.permit
 	lat "pam_namespace, tmpfs /tmp, noinit" ns0.ns ns0.permit
@@ -347,14 +356,14 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 		esac
 		printf '%-30s %10s %8s %10s %10s %9s %9s %9s %9s\n' "$t" "${V[cg.$l.total]:--}" "${V[sc.$l]:--}" \
 			"${V[cg.$l.pam_sm_open_session]:--}" "${V[cg.$l.pam_start_confdir]:--}" "${V[cg.$l.nsj_user_lookup]:--}" \
-			"${V[cg.$l.getgrouplist]:--}" "${V[cg.$l.nsj_config_load]:--}" "${V[cg.$l.nsj_session_open]:--}"
+			"${V[cg.$l.getgrouplist]:--}" "${V[cg.$l.nsj_config_load_cached]:--}" "${V[cg.$l.nsj_session_open]:--}"
 	done
 	[ "$CG" = yes ] || echo "(callgrind skipped: valgrind not installed, or BENCH_CALLGRIND=0)"
 	[ "$SC" = yes ] || echo "(system calls not counted: strace not installed)"
 	if [ "$CG" = yes ]; then
 		echo "rejoin / pam_permit: $(calc "$(g cg.rejoin1.total) / $(g cg.permit.total)")× the instructions, $(calc "$(g sc.rejoin1) / $(g sc.permit)")× the system calls."
 		echo "(Profiles: build/bench/callgrind-*.txt. The rejoin runs preload bench/cg-shim.so: valgrind 3.19"
-		echo " lacks pidfd_open/pidfd_send_signal. pam_start includes loading the module and libconfuse.)"
+		echo " lacks pidfd_open/pidfd_send_signal. pam_start includes loading the module; config: reading it and its cached parse.)"
 	fi
 	echo
 	echo "Goals"
