@@ -1,6 +1,6 @@
 #!/bin/bash
 # The life of a set: concurrent first logins, repair, recycled pids, persist = false,
-# idle_timeout, mount propagation.
+# idle_timeout, mount propagation, SIGTERM, orphans reaped.
 . tests/lib.sh
 
 conf 'default { tmp_size = "16M" }'
@@ -120,6 +120,15 @@ check "SIGTERM: the keeper exits" test ! -d /proc/$kp
 check "SIGTERM: the set's processes end with it" test ! -d /proc/$sp
 as carol true
 check "SIGTERM: the next login repairs the set" log_has 'user=carol .*action=repaired'
+
+# --- the keeper reaps orphans ---------------------------------------------------------
+out=$(as carol '(sleep 0.5 &); sleep 0.2; ps -o ppid= -C sleep | head -n1 | tr -d " "')
+is "$out" "1" "an orphan in the set is adopted by the keeper (PID 1)"
+sleep 0.6
+is "$(as carol 'ps -e -o stat=,comm=' | grep -c '^Z')" "0" "...and reaped when it exits: no zombie is left"
+for i in $(seq 20); do as carol '(true &)'; done
+sleep 0.3
+is "$(ps --ppid "$(keeper_pid carol)" -o stat= | grep -c Z)" "0" "20 more orphans: no zombie under the keeper"
 
 # --- the keeper cannot be inspected or signalled by the user ---------------------------
 check "the user cannot read the keeper's environment" as carol '! cat /proc/1/environ 2>/dev/null'
