@@ -247,6 +247,19 @@ is "$RC:$ERR" "1:nsjailctl: unknown user nosuchuser" "reset: unknown user exits 
 as alice true
 run "$CTL" reset 3001
 like "$RC:$OUT" "^0:reset: 3001 \(keeper [0-9]+ ended\)$" "reset takes a numeric uid"
+# a keeper that does not end on SIGTERM (stopped here) is killed after the timeout
+as alice 'nohup sleep 3001 >/dev/null 2>&1 &'
+ka=$(keeper_pid alice)
+sleeper=$(pids_of 'sleep 3001')
+kill -STOP "$ka"
+t0=$(date +%s%N)
+run "$CTL" reset alice
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$RC:$OUT" "0:reset: alice (keeper $ka ended)" "reset of a keeper that ignores SIGTERM (stopped): exit 0"
+check "...SIGKILL after the timeout (${ms} ms, 5 s expected)" test "$ms" -ge 4500 -a "$ms" -lt 15000
+check "...the keeper is gone" wait_gone "$ka"
+check "...and so is the set's process" wait_gone "$sleeper"
+check "...and the record" test ! -e "$PIN/3001"
 as bob true
 kill -KILL "$(keeper_pid bob)"
 sleep 0.2
@@ -356,6 +369,38 @@ run "$CTL" list --config "$W/pin.conf"
 is "$RC:$OUT" "0:USER  UID  KEEPER  PROCS  AGE  STATE  NAMESPACES" "list: pin_dir comes from the config"
 run "$CTL" show alice --config "$W/pin.conf"
 is "$RC:$ERR" "1:nsjailctl: alice has no set" "show: pin_dir comes from the config"
+
+run "$CTL" enter alice --config "$W/pin.conf" -- true
+is "$RC:$ERR" "1:nsjailctl: alice has no set" "enter: pin_dir comes from the config"
+run "$CTL" reset alice --config "$W/pin.conf"
+is "$RC:$ERR" "1:nsjailctl: alice has no set" "reset: pin_dir comes from the config"
+run "$CTL" gc --config "$W/pin.conf"
+is "$RC:$OUT" "0:gc: 0 stale sets removed" "gc: pin_dir comes from the config"
+check "...and the sets of the other pin_dir are left alone" test -e "$PIN/3001/keeper"
+
+# --- a pin_dir that is not root's, or writable by others, is refused ---------------------
+install -d -m 0700 -o alice /run/alice-pins
+printf 'pin_dir = "/run/alice-pins"\n' >"$W/upin.conf"
+chmod 0644 "$W/upin.conf"
+for c in list gc "show alice" "enter alice -- true" "reset alice"; do
+	run "$CTL" --config "$W/upin.conf" $c
+	like "$RC:$ERR" '^1:nsjailctl: [^'$'\n'']*/run/alice-pins[^'$'\n'']*(owned|root)[^'$'\n'']*$' \
+		"$c: a pin_dir owned by a user is refused (exit 1, one line)"
+done
+chown root /run/alice-pins
+chmod 0777 /run/alice-pins
+run "$CTL" list --config "$W/upin.conf"
+like "$RC:$ERR" '^1:nsjailctl: [^'$'\n'']*/run/alice-pins[^'$'\n'']*writable' "list: a world-writable pin_dir is refused"
+
+# --- I/O errors ----------------------------------------------------------------------------
+run sh -c "'$CTL' list >/dev/full"
+is "$RC:$ERR" "1:nsjailctl: write: No space left on device" "list: a failed write exits 1 with one line"
+run sh -c "'$CTL' policy alice >/dev/full"
+is "$RC:$ERR" "1:nsjailctl: write: No space left on device" "policy: a failed write exits 1 with one line"
+for a in --help --version "list --help"; do
+	run sh -c "'$CTL' $a >/dev/full"
+	is "$RC:$ERR" "1:nsjailctl: write: No space left on device" "$a: a failed write exits 1"
+done
 
 # --- not root ------------------------------------------------------------------------------
 run setpriv --reuid=3001 --regid=3001 --clear-groups "$CTL" list
