@@ -417,12 +417,14 @@ for m in man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8; do
 	fi
 	if command -v groff >/dev/null; then
 		is "$(groff -ww -z -man "$m" 2>&1)" "" "$m: groff -ww -z -man is silent"
+		# as man(1) renders it on an 80-column terminal (where a line too long to break warns)
+		is "$(groff -ww -z -man -Tutf8 -rLL=78n "$m" 2>&1)" "" "$m: groff -ww -z -man -Tutf8 (80 columns) is silent"
 	else
 		ok "$m: groff lint # SKIP groff not installed"
 	fi
 	if command -v mandoc >/dev/null; then
-		out=$(mandoc -T lint -W warning "$m" 2>&1)
-		is "$?:$out" "0:" "$m: mandoc -T lint -W warning is clean"
+		out=$(mandoc -T lint "$m" 2>&1)
+		is "$?:$out" "0:" "$m: mandoc -T lint is clean (style messages included)"
 	else
 		ok "$m: mandoc lint # SKIP mandoc not installed"
 	fi
