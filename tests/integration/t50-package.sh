@@ -126,6 +126,16 @@ out=$(pamtester -v nsjail-pkg alice open_session close_session 2>&1)
 is "$?" 0 "a second login of alice"
 is "$(keeper_pid alice)" "$kpid" "the second login joins the same set"
 
+# --- upgrade (reinstall): the administrator's choice and the live set stay ---------------------
+out=$(dpkg -i "$deb" 2>&1)
+is "$?" 0 "dpkg -i again (an upgrade: prerm upgrade, postinst configure)"
+is "$(last_session /etc/pam.d/common-session)" "session required pam_nsjail.so" \
+	"after the upgrade the profile is still enabled, still last"
+check "pam-auth-update still knows the profile" grep -qx nsjail /var/lib/pam/seen
+check "alice's keeper survives the upgrade" alive "$kpid"
+out=$(pamtester -v nsjail-pkg alice open_session close_session 2>&1)
+is "$(keeper_pid alice)" "$kpid" "after the upgrade a login joins the same set"
+
 # --- remove: the PAM line goes, live sets stay ------------------------------------------------
 files=$(dpkg -L $PKG)
 conffile=/etc/security/pam_nsjail.conf
