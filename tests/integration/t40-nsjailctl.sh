@@ -355,6 +355,16 @@ run "$CTL" policy bob --config "$W/bad-two.conf"
 is "$RC:$OUT" "1:" "policy with a broken config exits 1"
 like "$ERR" "^nsjailctl: $W/bad-two.conf:[0-9]+: .*see 'nsjailctl check'" "policy: one line pointing at check"
 
+# the shipped config spells out the built-in defaults: it and an empty file give one policy
+install -m 0644 conf/pam_nsjail.conf "$W/shipped.conf"
+install -m 0644 /dev/null "$W/empty.conf"
+run "$CTL" check "$W/shipped.conf"
+is "$RC" 0 "conf/pam_nsjail.conf is valid"
+for u in alice bob sysu; do
+	is "$("$CTL" policy $u --config "$W/shipped.conf" 2>&1)" "$("$CTL" policy $u --config "$W/empty.conf" 2>&1)" \
+		"conf/pam_nsjail.conf gives $u the built-in defaults (what its comments say)"
+done
+
 # --- a broken config: list and gc fall back to the default pin_dir ------------------------
 as alice true
 run "$CTL" list --config "$W/bad-two.conf"
