@@ -54,7 +54,7 @@ like "$(last_log)" "action=failed: $CONF: No such file" "...saying the file is m
 conf 'default { bogus = 1 }'
 out=$(session root -r -- readlink /proc/self/ns/mnt 2>&1)
 is "$out" "$host_mnt" "root's session goes on (unjailed) with a broken config"
-like "$(last_log)" 'user=root uid=0 .*action=failed: ' "...and the error is logged"
+like "$(last_log)" '^<83>.*user=root uid=0 .*action=failed: .*\(root: session goes on unjailed\)$' "...and the error is logged at authpriv.err, saying the session goes on"
 is "$(grep -c 'user=root uid=0 .*action=skipped (no set joined)' "$NSJ_LOG")" "1" "...and its close is logged as skipped"
 rm -f "$CONF"
 is "$(session root -r -- readlink /proc/self/ns/mnt 2>&1)" "$host_mnt" "root's session goes on with a missing config"
