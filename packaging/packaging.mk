@@ -64,8 +64,10 @@ deb:
 	cp $(DEB_WORK)/*.deb $(B)/
 	@ls -1 $(B)/*.deb
 
+# lintian leaves a temporary file (mldbm-elf-*) behind in $TMPDIR: keep it under build/.
 deb-lint: deb
-	lintian --fail-on error $(B)/libpam-nsjail_*.deb
+	mkdir -p $(B)/lintian-tmp
+	TMPDIR=$(abspath $(B))/lintian-tmp lintian --fail-on error $(B)/libpam-nsjail_*.deb
 
 rpm-deps:
 	apt-get install -y --no-install-recommends $(RPM_BUILD_DEPS)

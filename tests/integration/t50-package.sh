@@ -46,6 +46,16 @@ like "$(basename "$deb")" "^${PKG}_[0-9][^_]*_${arch}\.deb$" "package name and a
 is "$(dpkg-deb -f "$deb" Package)" "$PKG" "binary package is $PKG"
 like "$(dpkg-deb -f "$deb" Depends)" "libpam-runtime" "depends on libpam-runtime"
 
+if command -v lintian >/dev/null; then
+	# (its temporary files go to the world's /tmp; HOME is the world's too)
+	out=$(HOME=$w TMPDIR=/tmp lintian --fail-on error "$deb" 2>&1)
+	rc=$?
+	is "$rc:$(grep -c '^E:' <<<"$out")" "0:0" "lintian reports no error"
+	grep -E '^[EW]:' <<<"$out" | sed 's/^/# lintian: /'
+else
+	skip "lintian is not installed"
+fi
+
 # --- install ----------------------------------------------------------------------------------
 out=$(dpkg -i "$deb" 2>&1)
 rc=$?
