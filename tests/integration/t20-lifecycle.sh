@@ -125,6 +125,8 @@ check "SIGTERM: the next login repairs the set" log_has 'user=carol .*action=rep
 SHIM=/run/world/no-pidfd-setns.so
 SHIM_LOG=/run/world/shim.log
 if cc -shared -fPIC -DLOG_PATH="\"$SHIM_LOG\"" -o $SHIM tests/shim/no-pidfd-setns.c -ldl; then
+	# In a sanitizer build (make check SANITIZE=1) the ASan runtime must come first in LD_PRELOAD.
+	if ldd "$MODULE" 2>/dev/null | grep -q libasan; then SHIM="$(gcc -print-file-name=libasan.so) $SHIM"; fi
 	reset_all
 	: >$SHIM_LOG
 	log_sync
