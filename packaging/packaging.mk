@@ -23,6 +23,11 @@ ifneq ($(shell readlink -f /bin/sh),/usr/bin/bash)
 RPMBUILD_FLAGS += --define '__brp_compress /bin/bash /usr/lib/rpm/brp-compress %{_prefix}'
 endif
 endif
+# Debian's rpm keeps its database in ~/.rpmdb, and rpmbuild creates it there: keep it under
+# build/ instead (an RPM distribution's own database is left to its rpm).
+ifneq ($(wildcard /etc/debian_version),)
+RPMBUILD_FLAGS += --define '_dbpath $(abspath $(RPM_TOP))/rpmdb'
+endif
 DEB_SRCNAME    := pam-nsjail
 PKG_TOP        := $(CURDIR)
 DEB_WORK       := $(B)/deb
@@ -59,8 +64,10 @@ deb:
 	cp $(DEB_WORK)/*.deb $(B)/
 	@ls -1 $(B)/*.deb
 
+# lintian leaves a temporary file (mldbm-elf-*) behind in $TMPDIR: keep it under build/.
 deb-lint: deb
-	lintian --fail-on error $(B)/libpam-nsjail_*.deb
+	mkdir -p $(B)/lintian-tmp
+	TMPDIR=$(abspath $(B))/lintian-tmp lintian --fail-on error $(B)/libpam-nsjail_*.deb
 
 rpm-deps:
 	apt-get install -y --no-install-recommends $(RPM_BUILD_DEPS)

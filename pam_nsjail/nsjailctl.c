@@ -963,21 +963,26 @@ static const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/* What was printed must have reached stdout: a failed write is a failure (exit 1). */
+static int flushed(int ret)
+{
+	if ((fflush(stdout) != 0 || ferror(stdout)) && ret == 0)
+		ret = fail("write: %s", strerror(errno ? errno : EIO));
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = { .config = NSJ_CONFIG_PATH };
 	int ret = parse_global(&c, argc, argv);
 
 	if (ret >= 0)
-		return ret;
+		return flushed(ret);
 	c.cmd = find_cmd(argv[optind]);
 	if (c.cmd == NULL)
 		return usage_error(NULL, "unknown command '%s'", argv[optind]);
 	ret = parse_cmd(&c, argc - optind, argv + optind);
 	if (ret >= 0)
-		return ret;
-	ret = c.cmd->run(&c);
-	if (fflush(stdout) != 0 && ret == 0)
-		ret = fail("write: %s", strerror(errno));
-	return ret;
+		return flushed(ret);
+	return flushed(c.cmd->run(&c));
 }

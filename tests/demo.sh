@@ -1,23 +1,34 @@
 #!/bin/bash
-# The quick-start demo: real PAM sessions through the built module, in a throwaway world
+# The quick-start demo: real logins with su(1) through the built module, in a throwaway world
 # (tests/world) that touches nothing on the host. Run with `make demo`.
 . tests/lib.sh
 conf 'default { tmp_size = "64M" }'
-service nsjail-demo
-export SVC=nsjail-demo
+# su's PAM service as Debian ships it, with pam_nsjail last (the world's /etc only).
+cat >/etc/pam.d/su <<EOF
+auth       sufficient pam_rootok.so
+session    required   pam_env.so readenv=1
+session    required   pam_limits.so
+@include common-auth
+@include common-account
+@include common-session-noninteractive
+session    required   $MODULE
+EOF
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# login USER CMD: show and run a real login of USER through su
+login() {
+	say "su - $1 -c '$2'"
+	su - "$1" -c "$2"
+}
 
-say "alice logs in (first login creates her set)"
-as alice 'echo "hostname: $(hostname)"; echo "hello from alice" > /tmp/note; nohup sleep 600 >/dev/null 2>&1 & echo "started sleep in the background"'
-say "alice logs in again (joins the same set)"
-as alice 'echo "hostname: $(hostname)"; echo "/tmp/note: $(cat /tmp/note)"; echo "processes:"; ps -e -o pid,user,comm'
-say "bob logs in (a set of his own)"
-as bob 'echo "hostname: $(hostname)"; echo "/tmp: $(ls -A /tmp | tr "\n" " ")(empty: alice'"'"'s note is not here)"; echo "processes:"; ps -e -o pid,user,comm'
-say "the host's /tmp has no note either"
+echo "alice logs in twice and bob once, with su; pam_nsjail is the last session module of su."
+login alice 'hostname; echo "hello from alice" >/tmp/note; nohup sleep 600 >/dev/null 2>&1 & echo "sleep started"'
+login alice 'hostname; cat /tmp/note; ps -e -o pid,user,comm'
+login bob 'hostname; ls -A /tmp | wc -l; ps -e -o pid,user,comm'
+say "ls /tmp/note     # on the host"
 ls -A /tmp/note 2>&1 || true
 say "what the module logged (syslog)"
 log_sync
-grep -o 'pam_nsjail.*' "$NSJ_LOG"
-say "the sets, as nsjailctl lists them"
+grep -o 'pam_nsjail(su-l.*' "$NSJ_LOG"
+say "nsjailctl list"
 "$NSJAILCTL" list 2>&1 || true
 echo

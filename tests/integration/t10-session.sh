@@ -1,5 +1,6 @@
 #!/bin/bash
-# Sessions land in the user's set: created, rejoined, isolated from other users.
+# Sessions land in the user's set: created, rejoined, isolated from other users; group policy
+# through NSS; the module's arguments, its log lines, and the PAM groups it ignores.
 . tests/lib.sh
 
 conf 'min_uid = 1000
@@ -44,8 +45,9 @@ is "$sid" "$pid" "keeper leads its own session"
 is "$(as alice hostname)" "alice-$short" "hostname is the expanded template %u-%h"
 is "$(as alice 'getent hosts $(hostname) | awk "{print \$1}"')" "127.0.1.1" "the set's hostname resolves through /etc/hosts"
 is "$(as alice 'cat /proc/1/comm')" "nsjail-keeper" "the keeper is PID 1 inside"
-procs=$(as alice 'ps -e -o pid=,comm= | sort -n' | awk '{print $2}' | tr '\n' ' ')
-is "$procs" "nsjail-keeper sh ps sort " "ps inside shows only the set's processes"
+# (ps alone, not in a pipeline: the other end of a pipe may not have exec'd yet when ps looks)
+procs=$(as alice 'ps -e -o pid=,comm=' | sort -n | awk '{print $2}' | tr '\n' ' ')
+is "$procs" "nsjail-keeper sh ps " "ps inside shows only the set's processes"
 is "$(as alice 'stat -c %a /tmp')" "1777" "private /tmp has mode 1777"
 like "$(as alice 'grep " /tmp " /proc/self/mounts | tail -n1')" '^pam_nsjail /tmp tmpfs rw,nosuid,nodev.*size=16384k,nr_inodes=4096' \
 	"private /tmp is a nosuid,nodev tmpfs with size and nr_inodes limits"
@@ -91,5 +93,70 @@ printf 'auth required %s\naccount required %s\n' "$MODULE" "$MODULE" >/etc/pam.d
 out=$(pamtester -v nsjail-auth alice authenticate 2>&1)
 like "$out" 'Authentication service cannot retrieve|failure|Permission denied|Authentication failure' \
 	"auth group returns PAM_IGNORE (a stack of only ignores fails)"
+# Beside pam_permit, an ignore leaves the result to the other module: success, nothing logged.
+for g in auth account password; do
+	printf '%s required %s\n%s required pam_permit.so\n' "$g" "$MODULE" "$g" >>/etc/pam.d/nsjail-groups
+done
+reset_all
+log_sync
+before=$(grep -c 'pam_nsjail' "$NSJ_LOG")
+out=$(pamtester -v nsjail-groups carol authenticate setcred acct_mgmt chauthtok 2>&1)
+rc=$?
+is "$rc" "0" "auth, setcred, account and password return PAM_IGNORE (beside pam_permit: success)"
+[ "$rc" = 0 ] || sed 's/^/#   /' <<<"$out"
+log_sync
+is "$(grep -c 'pam_nsjail' "$NSJ_LOG")" "$before" "...and they log nothing"
+check "...and make no set" test ! -e "$PIN/3003/keeper"
+
+# --- one line per open_session and per close_session -----------------------------------
+log_sync
+before=$(grep -c 'pam_nsjail(nsjail-test:session): user=carol ' "$NSJ_LOG")
+as carol true
+log_sync
+is "$(($(grep -c 'pam_nsjail(nsjail-test:session): user=carol ' "$NSJ_LOG") - before))" "2" \
+	"a session writes exactly two lines: one at open, one at close"
+
+# --- config=PATH, debug ----------------------------------------------------------------
+install -d -m 0755 /etc/security/alt
+printf 'default { hostname = "alt-%%u" tmp_size = "16M" }\n' >/etc/security/alt/nsjail.conf
+chmod 0644 /etc/security/alt/nsjail.conf
+service nsjail-alt config=/etc/security/alt/nsjail.conf debug
+reset_all
+is "$(SVC=nsjail-alt as carol hostname)" "alt-carol" "config=PATH: the policy comes from PATH"
+check "config=PATH: the module accepts it (no unknown-option line)" \
+	bash -c "! grep -q 'unknown or invalid option \"config=' $NSJ_LOG"
+log_sync
+like "$(grep 'pam_nsjail(nsjail-alt:session)' "$NSJ_LOG" | grep -c 'policy from default, keeper pid [0-9]')" '^[1-9]' \
+	"debug: the section the policy came from and the keeper's pid are logged"
+is "$(grep 'pam_nsjail(nsjail-test:session)' "$NSJ_LOG" | grep -c 'policy from')" "0" "without debug they are not"
+kp=$(keeper_pid carol)
+like "$(grep "pam_nsjail(nsjail-alt:session): policy from default, keeper pid $kp" "$NSJ_LOG" | head -n1)" '^<87>' \
+	"debug lines go to authpriv.debug"
+conf 'default { tmp_size = "16M" }'
+is "$(SVC=nsjail-alt as dave hostname)" "alt-dave" "config=PATH: the default config is not read"
+# a config= that is not an absolute path is refused as an option (the default is used)
+service nsjail-rel config=relative.conf
+reset_all
+is "$(SVC=nsjail-rel as dave hostname)" "dave-$short" "config=relative: ignored, the login goes on with the default config"
+check "config=relative: logged as an invalid option" log_has 'unknown or invalid option "config=relative.conf"'
+reset_all
+
+# --- group sections through NSS: primary or supplementary, first in file order ---------
+# (world: dave's primary group is dave, he is also in lab; bob is in lab; carol in staff2)
+conf 'group "dave" { hostname = "prim-%u" }
+group "lab" { hostname = "lab-%u" }
+group "staff2" { hostname = "s2-%u" }'
+is "$(as dave hostname)" "prim-dave" "a group section matches the primary group (dave, listed before lab)"
+is "$(as bob hostname)" "lab-bob" "a group section matches a supplementary group (bob in lab)"
+is "$(as carol hostname)" "s2-carol" "...and another one (carol in staff2)"
+reset_all
+conf 'group "lab" { hostname = "lab-%u" }
+group "dave" { hostname = "prim-%u" }'
+is "$(as dave hostname)" "lab-dave" "the first matching group in file order wins, primary or not"
+conf 'user "dave" { hostname = "u-%u" }
+group "dave" { hostname = "prim-%u" }'
+reset_all
+is "$(as dave hostname)" "u-dave" "a user section wins over every group section"
+reset_all
 
 done_testing

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The life of a set: concurrent first logins, repair, recycled pids, persist = false,
-# idle_timeout, mount propagation.
+# idle_timeout, mount propagation, SIGTERM, joining without setns(pidfd), orphans reaped.
 . tests/lib.sh
 
 conf 'default { tmp_size = "16M" }'
@@ -120,6 +120,40 @@ check "SIGTERM: the keeper exits" test ! -d /proc/$kp
 check "SIGTERM: the set's processes end with it" test ! -d /proc/$sp
 as carol true
 check "SIGTERM: the next login repairs the set" log_has 'user=carol .*action=repaired'
+
+# --- kernels without setns(pidfd): joining through /proc/PID/ns/* ----------------------
+SHIM=/run/world/no-pidfd-setns.so
+SHIM_LOG=/run/world/shim.log
+if cc -shared -fPIC -DLOG_PATH="\"$SHIM_LOG\"" -o $SHIM tests/shim/no-pidfd-setns.c -ldl; then
+	# In a sanitizer build (make check SANITIZE=1) the ASan runtime must come first in LD_PRELOAD.
+	if ldd "$MODULE" 2>/dev/null | grep -q libasan; then SHIM="$(gcc -print-file-name=libasan.so) $SHIM"; fi
+	reset_all
+	: >$SHIM_LOG
+	log_sync
+	n=$(grep -c 'user=carol .*action=created' "$NSJ_LOG")
+	probe='readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/uts /proc/self/ns/ipc; cat /proc/1/comm'
+	first=$(LD_PRELOAD=$SHIM as carol "$probe")
+	like "$(grep -c 'setns(pidfd) refused' $SHIM_LOG)" '^[1-9]' "(the shim refused setns on a pidfd, as a kernel < 5.8 does)"
+	log_sync
+	is "$(grep -c 'user=carol .*action=created' "$NSJ_LOG")" "$((n + 1))" "without setns(pidfd): a first login creates the set"
+	like "$first" 'nsjail-keeper$' "...and joins it through /proc/PID/ns/* (the keeper is PID 1)"
+	is "$(as carol "$probe")" "$first" "...the same mnt, pid, uts and ipc namespaces as a login with setns(pidfd)"
+	is "$(LD_PRELOAD=$SHIM as carol "$probe")" "$first" "without setns(pidfd): a later login joins the same set"
+	is "$(LD_PRELOAD=$SHIM "$NSJAILCTL" enter carol -- sh -c "$probe" 2>&1)" "$first" \
+		"without setns(pidfd): nsjailctl enter joins it too"
+	reset_all
+else
+	not_ok "build tests/shim/no-pidfd-setns.c"
+fi
+
+# --- the keeper reaps orphans ---------------------------------------------------------
+out=$(as carol '(sleep 0.5 &); sleep 0.2; ps -o ppid= -C sleep | head -n1 | tr -d " "')
+is "$out" "1" "an orphan in the set is adopted by the keeper (PID 1)"
+sleep 0.6
+is "$(as carol 'ps -e -o stat=,comm=' | grep -c '^Z')" "0" "...and reaped when it exits: no zombie is left"
+for i in $(seq 20); do as carol '(true &)'; done
+sleep 0.3
+is "$(ps --ppid "$(keeper_pid carol)" -o stat= | grep -c Z)" "0" "20 more orphans: no zombie under the keeper"
 
 # --- the keeper cannot be inspected or signalled by the user ---------------------------
 check "the user cannot read the keeper's environment" as carol '! cat /proc/1/environ 2>/dev/null'

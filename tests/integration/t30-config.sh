@@ -40,7 +40,18 @@ chmod 0666 "$CONF"
 out=$(as alice 'echo RAN' 2>&1)
 is "$?" "90" "a config writable by others is refused"
 like "$(last_log)" "action=failed: $CONF: writable by group or others" "...with its reason"
+chmod 0664 "$CONF"
+out=$(as alice 'echo RAN' 2>&1)
+is "$?:$out" "90:pam-harness: open_session: Cannot make/remove an entry for the specified session" \
+	"a config writable by its group is refused"
+like "$(last_log)" "action=failed: $CONF: writable by group or others" "...with its reason"
 chmod 0644 "$CONF"
+ln -s "$CONF" /etc/security/nsjail-link.conf
+service nsjail-link config=/etc/security/nsjail-link.conf
+out=$(SVC=nsjail-link as alice 'echo RAN' 2>&1)
+is "$?" "90" "a config reached through a symlink is refused (not followed)"
+like "$(last_log)" "action=failed: /etc/security/nsjail-link.conf: " "...with its reason"
+rm -f /etc/security/nsjail-link.conf
 chown alice "$CONF"
 as alice true 2>/dev/null
 like "$(last_log)" "action=failed: $CONF: not owned by root" "a config not owned by root is refused"
@@ -54,7 +65,7 @@ like "$(last_log)" "action=failed: $CONF: No such file" "...saying the file is m
 conf 'default { bogus = 1 }'
 out=$(session root -r -- readlink /proc/self/ns/mnt 2>&1)
 is "$out" "$host_mnt" "root's session goes on (unjailed) with a broken config"
-like "$(last_log)" 'user=root uid=0 .*action=failed: ' "...and the error is logged"
+like "$(last_log)" '^<83>.*user=root uid=0 .*action=failed: .*\(root: session goes on unjailed\)$' "...and the error is logged at authpriv.err, saying the session goes on"
 is "$(grep -c 'user=root uid=0 .*action=skipped (no set joined)' "$NSJ_LOG")" "1" "...and its close is logged as skipped"
 rm -f "$CONF"
 is "$(session root -r -- readlink /proc/self/ns/mnt 2>&1)" "$host_mnt" "root's session goes on with a missing config"

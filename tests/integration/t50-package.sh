@@ -46,6 +46,16 @@ like "$(basename "$deb")" "^${PKG}_[0-9][^_]*_${arch}\.deb$" "package name and a
 is "$(dpkg-deb -f "$deb" Package)" "$PKG" "binary package is $PKG"
 like "$(dpkg-deb -f "$deb" Depends)" "libpam-runtime" "depends on libpam-runtime"
 
+if command -v lintian >/dev/null; then
+	# (its temporary files go to the world's /tmp; HOME is the world's too)
+	out=$(HOME=$w TMPDIR=/tmp lintian --fail-on error "$deb" 2>&1)
+	rc=$?
+	is "$rc:$(grep -c '^E:' <<<"$out")" "0:0" "lintian reports no error"
+	grep -E '^[EW]:' <<<"$out" | sed 's/^/# lintian: /'
+else
+	skip "lintian is not installed"
+fi
+
 # --- install ----------------------------------------------------------------------------------
 out=$(dpkg -i "$deb" 2>&1)
 rc=$?
@@ -125,6 +135,16 @@ check "the login is logged" log_has "alice"
 out=$(pamtester -v nsjail-pkg alice open_session close_session 2>&1)
 is "$?" 0 "a second login of alice"
 is "$(keeper_pid alice)" "$kpid" "the second login joins the same set"
+
+# --- upgrade (reinstall): the administrator's choice and the live set stay ---------------------
+out=$(dpkg -i "$deb" 2>&1)
+is "$?" 0 "dpkg -i again (an upgrade: prerm upgrade, postinst configure)"
+is "$(last_session /etc/pam.d/common-session)" "session required pam_nsjail.so" \
+	"after the upgrade the profile is still enabled, still last"
+check "pam-auth-update still knows the profile" grep -qx nsjail /var/lib/pam/seen
+check "alice's keeper survives the upgrade" alive "$kpid"
+out=$(pamtester -v nsjail-pkg alice open_session close_session 2>&1)
+is "$(keeper_pid alice)" "$kpid" "after the upgrade a login joins the same set"
 
 # --- remove: the PAM line goes, live sets stay ------------------------------------------------
 files=$(dpkg -L $PKG)

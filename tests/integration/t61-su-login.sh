@@ -163,6 +163,25 @@ fi
 out=$(timeout 20 "$HARNESS" -d /etc/pam.d -s cron -u alice -- /bin/sh -c "$PROBE; cat /proc/self/loginuid" 2>&1)
 is "$out" "$want"$'\n'"3001" "cron stack: the job lands in alice's set, loginuid set by pam_loginuid before pam_nsjail"
 check "cron stack: logged under service cron" joined cron alice
+# Debian's own cron file with the module added by pam-auth-update (last line of
+# common-session-noninteractive): pam_limits then runs after pam_nsjail. It must still apply.
+cp /etc/pam.d/common-session-noninteractive /etc/pam.d/common-session-noninteractive-nsj
+printf 'session\trequired\t\t\t%s\n' "$MODULE" >>/etc/pam.d/common-session-noninteractive-nsj
+cat >/etc/pam.d/cron-debian <<'CRON'
+@include common-auth
+session    required     pam_loginuid.so
+session       required   pam_env.so
+session       required   pam_env.so envfile=/etc/default/locale
+@include common-account
+@include common-session-noninteractive-nsj
+session    required   pam_limits.so
+CRON
+echo 'alice hard nofile 777' >>/etc/security/limits.conf
+out=$(timeout 20 "$HARNESS" -d /etc/pam.d -s cron-debian -u alice -- /bin/sh -c "$PROBE; cat /proc/self/loginuid; echo; ulimit -Hn" 2>&1)
+is "$out" "$want"$'\n'"3001"$'\n'"777" \
+	"Debian's cron file, pam_nsjail added by pam-auth-update: the job is in the set, loginuid set, pam_limits (after it) applies"
+check "...and no module logged an error for it" \
+	bash -c "! grep -E '\\(cron-debian:' '$NSJ_LOG' | grep -qiE 'error|fail|cannot|unable'"
 # systemd opens the session in the process that then execs `systemd --user`: pam-exec.py does the same.
 if [ -x /usr/bin/python3 ]; then
 	out=$(timeout 20 /usr/bin/python3 tests/e2e/pam-exec.py systemd-user alice /bin/bash -c \
@@ -170,7 +189,7 @@ if [ -x /usr/bin/python3 ]; then
 	is "$(head -n2 <<<"$out")" "alice-$short"$'\n'"$mark" "systemd-user stack: the user manager runs with the set's hostname and /tmp"
 	is "$(sed -n 3,4p <<<"$out")" "$alice_pid"$'\nnsjail-keeper' "systemd-user stack: what the manager starts is born in the set's PID namespace"
 	check "systemd-user stack: logged under service systemd-user" joined systemd-user alice
-	diag "systemd-user: the manager's own /proc/self: $(tail -n1 <<<"$out") (it is outside the set's PID namespace; see docs/stack-placement.md)"
+	diag "systemd-user: the manager's own /proc/self: $(tail -n1 <<<"$out") (it is outside the set's PID namespace; see README, Stack placement)"
 else
 	skip "systemd-user stack: /usr/bin/python3 is needed to drive it"
 fi

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * no-pidfd-setns — an LD_PRELOAD shim that makes this kernel look like one older than 5.8:
+ * setns() on a pidfd fails with EINVAL, as it does there, so that the module and nsjailctl take
+ * their /proc/PID/ns/* path. Every refusal appends "PID setns(pidfd) refused" to LOG_PATH.
+ * Built by tests/integration/t20-lifecycle.sh:
+ *   cc -shared -fPIC -DLOG_PATH='"/run/world/shim.log"' -o shim.so no-pidfd-setns.c -ldl
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef LOG_PATH
+#define LOG_PATH "/tmp/no-pidfd-setns.log"
+#endif
+
+static int is_pidfd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	return strcmp(target, "anon_inode:[pidfd]") == 0;
+}
+
+int setns(int fd, int nstype)
+{
+	static int (*real)(int, int);
+	FILE *f;
+
+	if (is_pidfd(fd)) {
+		f = fopen(LOG_PATH, "a");
+		if (f != NULL) {
+			fprintf(f, "%d setns(pidfd) refused\n", (int)getpid());
+			fclose(f);
+		}
+		errno = EINVAL;
+		return -1;
+	}
+	if (real == NULL)
+		real = (int (*)(int, int))dlsym(RTLD_NEXT, "setns");
+	return real(fd, nstype);
+}
