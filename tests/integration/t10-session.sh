@@ -126,11 +126,11 @@ is "$(SVC=nsjail-alt as carol hostname)" "alt-carol" "config=PATH: the policy co
 check "config=PATH: the module accepts it (no unknown-option line)" \
 	bash -c "! grep -q 'unknown or invalid option \"config=' $NSJ_LOG"
 log_sync
-like "$(grep 'pam_nsjail(nsjail-alt:session)' "$NSJ_LOG" | grep -c 'policy from default, keeper pid [0-9]')" '^[1-9]' \
+like "$(grep 'pam_nsjail(nsjail-alt:session)' "$NSJ_LOG" | grep -Ec 'policy from default \((parsed|cached parse)\), keeper pid [0-9]')" '^[1-9]' \
 	"debug: the section the policy came from and the keeper's pid are logged"
 is "$(grep 'pam_nsjail(nsjail-test:session)' "$NSJ_LOG" | grep -c 'policy from')" "0" "without debug they are not"
 kp=$(keeper_pid carol)
-like "$(grep "pam_nsjail(nsjail-alt:session): policy from default, keeper pid $kp" "$NSJ_LOG" | head -n1)" '^<87>' \
+like "$(grep -E "pam_nsjail\(nsjail-alt:session\): policy from default \((parsed|cached parse)\), keeper pid $kp" "$NSJ_LOG" | head -n1)" '^<87>' \
 	"debug lines go to authpriv.debug"
 conf 'default { tmp_size = "16M" }'
 is "$(SVC=nsjail-alt as dave hostname)" "alt-dave" "config=PATH: the default config is not read"
