@@ -44,7 +44,17 @@ tests: all $(HARNESS) $(UNIT)
 $(B) $(B)/tests:
 	mkdir -p $@
 
-$(B)/%.o: pam_nsjail/%.c pam_nsjail/nsj.h pam_nsjail/setup.h | $(B)
+# The flags (and the paths compiled in) of the last build: objects are rebuilt when they change,
+# so that "make install PREFIX=/usr/local" after "make" does not install a module that looks for
+# its keeper under /usr, and a SANITIZE=1 build never links objects of a plain one.
+FLAGS := $(B)/.flags
+FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+ifneq ($(FLAGS_NOW),$(file <$(FLAGS)))
+$(shell mkdir -p $(B))
+$(file >$(FLAGS),$(FLAGS_NOW))
+endif
+
+$(B)/%.o: pam_nsjail/%.c pam_nsjail/nsj.h pam_nsjail/setup.h $(FLAGS) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)
@@ -67,13 +77,13 @@ $(KEEPER): $(B)/keeper.o $(LIB)
 $(CTL): $(B)/nsjailctl.o $(LIB)
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lconfuse
 
-$(B)/tests/pam-harness: tests/pam-harness.c | $(B)/tests
+$(B)/tests/pam-harness: tests/pam-harness.c $(FLAGS) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(ALL_LDFLAGS) -lpam
 
-$(B)/tests/syslog-catch: tests/syslog-catch.c | $(B)/tests
+$(B)/tests/syslog-catch: tests/syslog-catch.c $(FLAGS) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(ALL_LDFLAGS)
 
-$(B)/tests/test_%: tests/unit/test_%.c $(LIB) | $(B)/tests
+$(B)/tests/test_%: tests/unit/test_%.c $(LIB) $(FLAGS) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(LIB) $(ALL_LDFLAGS) -lcmocka -lconfuse
 
 check: tests

@@ -43,8 +43,8 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct a
 	a->allow = false;
 	a->debug = false;
 	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
-			a->config = argv[i] + 7;
+		if (strncmp(argv[i], "config=", 7) == 0)
+			a->config = argv[i] + 7; /* not absolute: a failure at open_session */
 		else if (strcmp(argv[i], "on_error=deny") == 0)
 			a->allow = false;
 		else if (strcmp(argv[i], "on_error=allow") == 0)
@@ -70,12 +70,14 @@ static void format_ns(const struct nsj_record *r, char *buf, size_t size)
 static void log_line(pam_handle_t *pamh, int prio, const char *user, uid_t uid,
 		     const struct nsj_record *r, uint64_t t0, const char *action)
 {
-	char ns[256] = "-";
+	char ns[256] = "-", id[16] = "?";
 
 	if (r)
 		format_ns(r, ns, sizeof(ns));
-	pam_syslog(pamh, prio, "user=%s uid=%u ns=%s elapsed=%lluus action=%s", user, (unsigned)uid,
-		   ns, (unsigned long long)(nsj_now_us() - t0), action);
+	if (uid != (uid_t)-1) /* a user NSS does not know has no uid */
+		snprintf(id, sizeof(id), "%u", (unsigned)uid);
+	pam_syslog(pamh, prio, "user=%s uid=%s ns=%s elapsed=%lluus action=%s", user, id, ns,
+		   (unsigned long long)(nsj_now_us() - t0), action);
 }
 
 /* A failure: log it, then deny, or let the session go on unjailed (on_error=allow, root). */
@@ -144,7 +146,11 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 
 	if (nsj_user_lookup(name, &u, &e) < 0)
 		return fail(pamh, a, name, (uid_t)-1, t0, &e);
-	if (nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0 ||
+	/* A policy file named relative to whatever directory the caller is in is no policy. */
+	if (a->config[0] != '/') {
+		nsj_err_set(&e, EINVAL, "option config=%s: not an absolute path", a->config);
+		ret = fail(pamh, a, name, u.uid, t0, &e);
+	} else if (nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0 ||
 	    nsj_policy_resolve(c, &u, &p, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (!p.jailed) {

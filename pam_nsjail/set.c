@@ -226,30 +226,64 @@ static int commit(int commitfd, struct nsj_err *err)
 	return ret;
 }
 
-static int join_procfs(const struct nsj_record *r, struct nsj_err *err)
+/*
+ * Kernels without setns(pidfd) (< 5.8): open every namespace file of the keeper first, check
+ * each against the record (the pid was verified before, but a file is opened by pid: the keeper
+ * may have died and the pid been reused since) and that the keeper is still alive, then setns
+ * kind by kind, mnt last, as nsenter does. Unlike setns(pidfd), that is not all or nothing: if
+ * one kind fails, the kinds already joined are left again (through our own namespace files,
+ * opened first), so that a failure never leaves the caller half in the set.
+ */
+static int join_procfs(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 {
-	/* Kernels without setns(pidfd) (< 5.8): open every ns file first, then setns, mnt last. */
 	static const enum nsj_ns order[] = { NSJ_NS_PID, NSJ_NS_UTS, NSJ_NS_IPC, NSJ_NS_NET,
 					     NSJ_NS_CGROUP, NSJ_NS_MNT };
-	int fds[NSJ_NS_COUNT], ret = 0;
+	int fds[NSJ_NS_COUNT], own[NSJ_NS_COUNT], ret = 0;
+	size_t joined = 0;
 	char path[64];
+	struct stat st;
 
 	for (size_t i = 0; i < NSJ_NS_COUNT; i++) {
 		enum nsj_ns k = order[i];
-		fds[i] = -1;
-		if (!(r->kinds & NSJ_NSF(k)))
+
+		fds[i] = own[i] = -1;
+		if (!(r->kinds & NSJ_NSF(k)) || ret < 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r->pid, nsj_ns_name(k));
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0 && ret == 0)
+		if (fds[i] < 0) {
+			ret = nsj_err_set(err, errno, "%s: %m", path);
+			continue;
+		}
+		if (fstat(fds[i], &st) < 0 || st.st_ino != r->ns_ino[k] || st.st_dev != r->ns_dev) {
+			ret = nsj_err_set(err, ESRCH, "%s: not the recorded namespace", path);
+			continue;
+		}
+		/* For pid, the namespace our children go to (our own one cannot change). */
+		snprintf(path, sizeof(path), "/proc/self/ns/%s",
+			 k == NSJ_NS_PID ? "pid_for_children" : nsj_ns_name(k));
+		own[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (own[i] < 0)
 			ret = nsj_err_set(err, errno, "%s: %m", path);
 	}
-	for (size_t i = 0; i < NSJ_NS_COUNT && ret == 0; i++)
-		if (fds[i] >= 0 && setns(fds[i], nsj_ns_clone_flag(order[i])) < 0)
-			ret = nsj_err_set(err, errno, "setns %s: %m", nsj_ns_name(order[i]));
-	for (size_t i = 0; i < NSJ_NS_COUNT; i++)
+	if (ret == 0 && pidfd >= 0 && pidfd_signal(pidfd, 0) < 0)
+		ret = nsj_err_set(err, ESRCH, "keeper %d is gone", (int)r->pid);
+	for (; ret == 0 && joined < NSJ_NS_COUNT; joined++)
+		if (fds[joined] >= 0 && setns(fds[joined], nsj_ns_clone_flag(order[joined])) < 0) {
+			ret = nsj_err_set(err, errno, "setns %s: %m", nsj_ns_name(order[joined]));
+			break; /* joined: the kinds before this one */
+		}
+	if (ret < 0)
+		while (joined-- > 0)
+			if (own[joined] >= 0 && setns(own[joined], nsj_ns_clone_flag(order[joined])) < 0)
+				ret = nsj_err_set(err, errno, "setns %s failed, and so did going back: %m",
+						  nsj_ns_name(order[joined]));
+	for (size_t i = 0; i < NSJ_NS_COUNT; i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);
+		if (own[i] >= 0)
+			close(own[i]);
+	}
 	return ret;
 }
 
@@ -277,7 +311,7 @@ static int join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 		return 0;
 	if (errno != EINVAL)
 		return nsj_err_set(err, errno, "setns: %m");
-	return join_procfs(r, err);
+	return join_procfs(pidfd, r, err);
 }
 
 int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)

@@ -134,11 +134,22 @@ like "$(grep -E "pam_nsjail\(nsjail-alt:session\): policy from default \((parsed
 	"debug lines go to authpriv.debug"
 conf 'default { tmp_size = "16M" }'
 is "$(SVC=nsjail-alt as dave hostname)" "alt-dave" "config=PATH: the default config is not read"
-# a config= that is not an absolute path is refused as an option (the default is used)
+# a config= that is not an absolute path names no policy: a failure, which on_error decides
 service nsjail-rel config=relative.conf
+service nsjail-rel-allow config=relative.conf on_error=allow
 reset_all
-is "$(SVC=nsjail-rel as dave hostname)" "dave-$short" "config=relative: ignored, the login goes on with the default config"
-check "config=relative: logged as an invalid option" log_has 'unknown or invalid option "config=relative.conf"'
+out=$(SVC=nsjail-rel as dave 'echo RAN' 2>&1)
+is "$?" "90" "config=relative: the session is denied"
+check "config=relative: ...without running the command" test "${out#*RAN}" = "$out"
+like "$(last_log)" 'user=dave uid=3004 .*action=failed: option config=relative.conf: not an absolute path$' \
+	"config=relative: logged with the reason"
+host_uts=$(readlink /proc/self/ns/uts)
+is "$(SVC=nsjail-rel-allow as dave 'readlink /proc/self/ns/uts')" "$host_uts" \
+	"config=relative with on_error=allow: the session goes on unjailed"
+# a user NSS does not know: denied, and logged without a made-up uid
+"$HARNESS" -d "$PAMD" -s nsjail-test -u nosuchuser -- /bin/true >/dev/null 2>&1
+is "$?" "90" "a user unknown to NSS: the session is denied"
+like "$(last_log)" 'user=nosuchuser uid=\? ns=- .*action=failed: unknown user nosuchuser$' "...logged with uid=?"
 reset_all
 
 # --- group sections through NSS: primary or supplementary, first in file order ---------

@@ -141,6 +141,18 @@ if cc -shared -fPIC -DLOG_PATH="\"$SHIM_LOG\"" -o $SHIM tests/shim/no-pidfd-setn
 	is "$(LD_PRELOAD=$SHIM as carol "$probe")" "$first" "without setns(pidfd): a later login joins the same set"
 	is "$(LD_PRELOAD=$SHIM "$NSJAILCTL" enter carol -- sh -c "$probe" 2>&1)" "$first" \
 		"without setns(pidfd): nsjailctl enter joins it too"
+	# A join that fails half-way (pid, uts, ipc joined, then mnt refused) goes back out: with
+	# on_error=allow the session goes on wholly outside the set, never half in it.
+	service nsjail-allow on_error=allow
+	: >$SHIM_LOG
+	host=$(readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/uts /proc/self/ns/ipc | tr '\n' ' ')
+	out=$(NSJ_SHIM_FAIL_MNT=1 LD_PRELOAD=$SHIM SVC=nsjail-allow as carol \
+		'readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/uts /proc/self/ns/ipc | tr "\n" " "')
+	like "$(grep -c 'setns(mnt) refused' $SHIM_LOG)" '^[1-9]' "(the shim refused the mount namespace)"
+	is "$out" "$host" "a join failing at mnt leaves pid, uts and ipc again: the session is wholly outside"
+	like "$(last_log)" 'user=carol .*action=failed: setns mnt: .*on_error=allow' "...and the failure is logged"
+	out=$(NSJ_SHIM_FAIL_MNT=1 LD_PRELOAD=$SHIM as carol 'echo RAN' 2>&1)
+	is "$?:$out" "90:$(echo "$out" | grep -v RAN)" "...and with on_error=deny the session is refused"
 	reset_all
 else
 	not_ok "build tests/shim/no-pidfd-setns.c"

@@ -3,6 +3,8 @@
  * no-pidfd-setns — an LD_PRELOAD shim that makes this kernel look like one older than 5.8:
  * setns() on a pidfd fails with EINVAL, as it does there, so that the module and nsjailctl take
  * their /proc/PID/ns/* path. Every refusal appends "PID setns(pidfd) refused" to LOG_PATH.
+ * With NSJ_SHIM_FAIL_MNT set in the environment, joining a mount namespace through a file fails
+ * too (EPERM, "PID setns(mnt) refused"): a join that fails half-way, after pid, uts and ipc.
  * Built by tests/integration/t20-lifecycle.sh:
  *   cc -shared -fPIC -DLOG_PATH='"/run/world/shim.log"' -o shim.so no-pidfd-setns.c -ldl
  */
@@ -12,6 +14,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,5 +51,25 @@ int setns(int fd, int nstype)
 	}
 	if (real == NULL)
 		real = (int (*)(int, int))dlsym(RTLD_NEXT, "setns");
+	if (nstype == CLONE_NEWNS && getenv("NSJ_SHIM_FAIL_MNT") != NULL) {
+		char self[64], target[64], path[64];
+		ssize_t n;
+
+		/* Going back to our own mount namespace is allowed: that is the undo. */
+		n = readlink("/proc/self/ns/mnt", self, sizeof(self) - 1);
+		self[n < 0 ? 0 : n] = '\0';
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		if (strcmp(self, target) != 0) {
+			f = fopen(LOG_PATH, "a");
+			if (f != NULL) {
+				fprintf(f, "%d setns(mnt) refused\n", (int)getpid());
+				fclose(f);
+			}
+			errno = EPERM;
+			return -1;
+		}
+	}
 	return real(fd, nstype);
 }
