@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "nsj.h"
+#include "fuzz_check.h"
 
 #define NAME "fuzz.conf"
 
@@ -78,19 +79,6 @@ static void check_messages(const struct nsj_err *e)
 				bad_messages(e, "a control byte in a message");
 		line = end ? end + 1 : NULL;
 	}
-}
-
-static bool host_ok(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (n == 0 || n > NSJ_HOSTNAME_MAX)
-		return false;
-	/* no empty label, and no label that begins or ends with '-' (RFC 1123) */
-	if (h[0] == '-' || h[0] == '.' || h[n - 1] == '-' || h[n - 1] == '.' || strstr(h, "..") ||
-	    strstr(h, ".-") || strstr(h, "-."))
-		return false;
-	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
 }
 
 static void resolve_for(const struct nsj_config *c, const char *name, uid_t uid)

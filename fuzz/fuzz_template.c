@@ -21,21 +21,9 @@
 #include <string.h>
 
 #include "nsj.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool host_ok(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (n == 0 || n > NSJ_HOSTNAME_MAX)
-		return false;
-	/* no empty label, and no label that begins or ends with '-' (RFC 1123) */
-	if (h[0] == '-' || h[0] == '.' || h[n - 1] == '-' || h[n - 1] == '.' || strstr(h, "..") ||
-	    strstr(h, ".-") || strstr(h, "-."))
-		return false;
-	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
-}
 
 /* The next NUL-terminated field of buf (len bytes, NUL-terminated at len), or "". */
 static const char *field(char **p, const char *end)
