@@ -24,7 +24,13 @@
  * PID namespace, and its children's PID namespace back to that one. Where that cannot be done
  * (not root, threads) the check is skipped rather than hung.
  *
- * Two shims make uninstrumented programs run under the runtime (GCC 12's):
+ * UBSan's reports: with ASan in the same process (GCC 12), libubsan's log_path goes into
+ * libasan's copy of the report file (the exported __sanitizer_set_report_path binds there),
+ * and UBSan writes to stderr, which for a keeper is /dev/null. The instrumented code finds
+ * the "_abort" handlers here first (the build does not recover: each ends the process); each
+ * points fd 2 at SAN_LOG.ubsan.PID, then calls libubsan's own.
+ *
+ * Shims make uninstrumented programs run under the runtime (GCC 12's):
  *  - swift_demangle: the runtime looks it up with dlsym() while it starts, and calls dlerror()
  *    when it is missing; dlerror() takes gettext's lock. When the runtime starts inside
  *    bindtextdomain() (libgpg-error's constructor runs before the runtime's and calls it, and
@@ -44,6 +50,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -169,3 +176,62 @@ void *aligned_alloc(size_t alignment, size_t size)
 	}
 	return p;
 }
+
+/* fd 2 on a report file of this process's own, for a report that ends it */
+static void stderr_to_report(void)
+{
+	char path[sizeof(SAN_LOG) + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.ubsan.%d", SAN_LOG, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd >= 0 && fd != 2) {
+		dup2(fd, 2);
+		close(fd);
+	}
+}
+
+/* libubsan's NAME: in the global scope, or in the local one of the module that needs it */
+static void *ubsan_sym(const char *name)
+{
+	void *sym = dlsym(RTLD_NEXT, name);
+	void *h;
+
+	if (sym == NULL && (h = dlopen("libubsan.so.1", RTLD_NOW | RTLD_NOLOAD)) != NULL)
+		sym = dlsym(h, name);
+	return sym;
+}
+
+/* Every handler takes at most three pointer-sized arguments, passed in registers. */
+#define UBSAN_ABORT(name)                                                              \
+	void name(void *a, void *b, void *c);                                          \
+	void name(void *a, void *b, void *c)                                           \
+	{                                                                              \
+		void (*real)(void *, void *, void *);                                  \
+                                                                                       \
+		stderr_to_report();                                                    \
+		*(void **)&real = ubsan_sym(#name);                                     \
+		if (real != NULL)                                                      \
+			real(a, b, c);                                                 \
+		abort();                                                               \
+	}
+
+UBSAN_ABORT(__ubsan_handle_add_overflow_abort)
+UBSAN_ABORT(__ubsan_handle_alignment_assumption_abort)
+UBSAN_ABORT(__ubsan_handle_builtin_unreachable)
+UBSAN_ABORT(__ubsan_handle_divrem_overflow_abort)
+UBSAN_ABORT(__ubsan_handle_float_cast_overflow_abort)
+UBSAN_ABORT(__ubsan_handle_implicit_conversion_abort)
+UBSAN_ABORT(__ubsan_handle_invalid_builtin_abort)
+UBSAN_ABORT(__ubsan_handle_load_invalid_value_abort)
+UBSAN_ABORT(__ubsan_handle_missing_return)
+UBSAN_ABORT(__ubsan_handle_mul_overflow_abort)
+UBSAN_ABORT(__ubsan_handle_negate_overflow_abort)
+UBSAN_ABORT(__ubsan_handle_nonnull_arg_abort)
+UBSAN_ABORT(__ubsan_handle_nonnull_return_v1_abort)
+UBSAN_ABORT(__ubsan_handle_out_of_bounds_abort)
+UBSAN_ABORT(__ubsan_handle_pointer_overflow_abort)
+UBSAN_ABORT(__ubsan_handle_shift_out_of_bounds_abort)
+UBSAN_ABORT(__ubsan_handle_sub_overflow_abort)
+UBSAN_ABORT(__ubsan_handle_type_mismatch_v1_abort)
+UBSAN_ABORT(__ubsan_handle_vla_bound_not_positive_abort)
