@@ -32,7 +32,8 @@ LIB      := $(B)/libnsj.a
 MODULE   := $(B)/pam_nsjail.so
 KEEPER   := $(B)/nsjail-keeper
 CTL      := $(B)/nsjailctl
-HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch $(if $(SAN),$(B)/tests/san-preload.so)
+HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch \
+            $(if $(SAN),$(B)/tests/san-preload.so $(B)/tests/pam_san_probe.so)
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 MANPAGES := man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8
 
@@ -73,6 +74,10 @@ $(B)/tests/syslog-catch: tests/syslog-catch.c | $(B)/tests
 $(B)/tests/san-preload.so: tests/san-preload.c | $(B)/tests
 	$(CC) -std=gnu11 -O2 $(WARN) -fno-builtin -fno-tree-loop-distribute-patterns -fPIC -shared \
 	  -o $@ $<
+
+# SANITIZE=1: a module that makes the sanitizers report (t73-sanitizers.sh), instrumented.
+$(B)/tests/pam_san_probe.so: tests/san-probe.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) -Wl,--no-undefined -lpam
 
 $(B)/tests/test_%: tests/unit/test_%.c $(LIB) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(LIB) $(ALL_LDFLAGS) -lcmocka -lconfuse
