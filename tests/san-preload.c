@@ -13,9 +13,9 @@
  *
  * Every report goes to SAN_LOG.PID (tests/world fails the test when one is there) and aborts
  * the process. LeakSanitizer is on only in PROGRAMS, ours, which are instrumented: pam-harness
- * loads the module and drives every path of it that pamtester, sshd, su and login drive; those
- * callers and the other programs of a world (bash, coreutils) have leaks of their own at exit
- * that are not what is tested here.
+ * loads the module for most logins of the suite (joined, denied, skipped, root's fallback); the
+ * other callers and programs of a world (pamtester, bash, coreutils) have leaks of their own at
+ * exit, which are not what is tested here.
  *
  * A process that has joined a set cannot see itself in the set's /proc, and LeakSanitizer's
  * exit-time check then spins for ever (it lists the process's threads there, and its tracer
@@ -203,17 +203,17 @@ static void *ubsan_sym(const char *name)
 }
 
 /* Every handler takes at most three pointer-sized arguments, passed in registers. */
-#define UBSAN_ABORT(name)                                                              \
-	void name(void *a, void *b, void *c);                                          \
-	void name(void *a, void *b, void *c)                                           \
-	{                                                                              \
-		void (*real)(void *, void *, void *);                                  \
-                                                                                       \
-		stderr_to_report();                                                    \
-		*(void **)&real = ubsan_sym(#name);                                     \
-		if (real != NULL)                                                      \
-			real(a, b, c);                                                 \
-		abort();                                                               \
+#define UBSAN_ABORT(name)						\
+	void name(void *a, void *b, void *c);				\
+	void name(void *a, void *b, void *c)				\
+	{								\
+		void (*real)(void *, void *, void *);			\
+									\
+		stderr_to_report();					\
+		*(void **)&real = ubsan_sym(#name);			\
+		if (real != NULL)					\
+			real(a, b, c);					\
+		abort();						\
 	}
 
 UBSAN_ABORT(__ubsan_handle_add_overflow_abort)

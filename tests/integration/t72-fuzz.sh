@@ -24,7 +24,9 @@ before=$(tree_sum)
 for n in "${names[@]}"; do
 	log=$FB/short-$n.log
 	if [ ! -x "$FB/fuzz_$n" ]; then
-		not_ok "fuzz_$n: built (make fuzz; make check builds it when clang is there)"
+		# (make check builds them where clang is installed, and stops if that fails)
+		skip "fuzz_$n: not built (make fuzz)"
+		skip "fuzz_$n: scratch copy of the seeds"
 		continue
 	fi
 	make -s --no-print-directory "fuzz-short-$n" FUZZ_SECONDS="$secs" >"$log" 2>&1
