@@ -33,7 +33,8 @@ LIB      := $(B)/libnsj.a
 MODULE   := $(B)/pam_nsjail.so
 KEEPER   := $(B)/nsjail-keeper
 CTL      := $(B)/nsjailctl
-HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch
+HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch \
+            $(if $(SAN),$(B)/tests/san-preload.so $(B)/tests/pam_san_probe.so)
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 MANPAGES := man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8
 
@@ -82,6 +83,15 @@ $(B)/tests/pam-harness: tests/pam-harness.c $(FLAGS) | $(B)/tests
 
 $(B)/tests/syslog-catch: tests/syslog-catch.c $(FLAGS) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(ALL_LDFLAGS)
+
+# SANITIZE=1: what tests/world preloads into every program of a world (no sanitizer flags).
+$(B)/tests/san-preload.so: tests/san-preload.c $(FLAGS) | $(B)/tests
+	$(CC) -std=gnu11 -O2 $(WARN) -fno-builtin -fno-tree-loop-distribute-patterns -fPIC -shared \
+	  -o $@ $<
+
+# SANITIZE=1: a module that makes the sanitizers report (t73-sanitizers.sh), instrumented.
+$(B)/tests/pam_san_probe.so: tests/san-probe.c $(FLAGS) | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) -Wl,--no-undefined -lpam
 
 $(B)/tests/test_%: tests/unit/test_%.c $(LIB) $(FLAGS) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -pie -o $@ $< $(LIB) $(ALL_LDFLAGS) -lcmocka -lconfuse
