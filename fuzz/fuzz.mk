@@ -41,12 +41,6 @@ $(FUZZ_B)/fuzz_%.o: fuzz/fuzz_%.c pam_nsjail/nsj.h | $(FUZZ_B)
 $(FUZZ_B)/fuzz_%: $(FUZZ_B)/fuzz_%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lconfuse
 
-# fuzz_run NAME SECONDS: new inputs go to a scratch directory, the committed seeds are read only.
-define fuzz_run
-	mkdir -p $(FUZZ_B)/work-$(1)
-	$(FUZZ_B)/fuzz_$(1) $(FUZZ_RUN_OPTS) -max_total_time=$(2) \
-	  -artifact_prefix=$(FUZZ_B)/crash-$(1)- $(FUZZ_B)/work-$(1) fuzz/corpus/$(1)
-endef
 
 # A short run starts afresh from a copy of the seeds in build/fuzz/short-NAME/ (nothing is
 # written under fuzz/); a finding is left in build/fuzz/short-NAME-crash-* (or leak-, timeout-,
@@ -65,10 +59,16 @@ ifneq ($(shell command -v $(FUZZ_CC) 2>/dev/null),)
 check: fuzz
 endif
 
+# A long campaign: both targets at once (one per core), FUZZ_LONG_SECONDS each; new inputs go to
+# build/fuzz/work-NAME (kept between campaigns), the committed seeds are only read; a finding is
+# left in build/fuzz/crash-NAME-*; each target's log in build/fuzz/long-NAME.log.
 fuzz-long: fuzz
-	( $(call fuzz_run,config,$(FUZZ_LONG_SECONDS)) ) >$(FUZZ_B)/long-config.log 2>&1 & a=$$!; \
-	( $(call fuzz_run,template,$(FUZZ_LONG_SECONDS)) ) >$(FUZZ_B)/long-template.log 2>&1 & b=$$!; \
-	wait $$a; ra=$$?; wait $$b; rb=$$?; tail -n 15 $(FUZZ_B)/long-*.log; [ $$ra -eq 0 ] && [ $$rb -eq 0 ]
+	$(MAKE) --no-print-directory -j2 fuzz-long-config fuzz-long-template
+fuzz-long-%: $(FUZZ_B)/fuzz_%
+	mkdir -p $(FUZZ_B)/work-$*
+	$(FUZZ_B)/fuzz_$* $(FUZZ_RUN_OPTS) -max_total_time=$(FUZZ_LONG_SECONDS) \
+	  -artifact_prefix=$(FUZZ_B)/crash-$*- $(FUZZ_B)/work-$* fuzz/corpus/$* \
+	  >$(FUZZ_B)/long-$*.log 2>&1; rc=$$?; tail -n 12 $(FUZZ_B)/long-$*.log; exit $$rc
 
 # ---- hostile helpers for tests/integration/t70-hostile.sh (it also builds them itself) ----
 HOSTILE := $(B)/tests/hostile-swap $(B)/tests/hostile-evil-preload.so
