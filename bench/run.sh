@@ -144,7 +144,7 @@ callgrind() {
 	"${pre[@]}" valgrind --tool=callgrind --callgrind-out-file="$W/cg.$label" \
 		"$RB/pam-bench" -1 -d "$PAMD" "$svc" "$user" >"$W/cg.$label.log" 2>&1 ||
 		die "callgrind $label: $(tail -n 3 "$W/cg.$label.log")"
-	callgrind_annotate --inclusive=yes "$W/cg.$label" >"$W/cg.$label.txt" 2>/dev/null
+	callgrind_annotate --inclusive=yes --threshold=100 "$W/cg.$label" >"$W/cg.$label.txt" 2>/dev/null
 	cp "$W/cg.$label.txt" "$BB/callgrind-$label.txt"
 	V[cg.$label.total]=$(cg_total "$W/cg.$label.txt")
 	for f in pam_sm_open_session pam_start_confdir nsj_user_lookup getgrouplist nsj_config_load_cached \
