@@ -35,20 +35,25 @@ static int is_pidfd(int fd)
 	return strcmp(target, "anon_inode:[pidfd]") == 0;
 }
 
+/* Log the refusal of WHAT and fail with err, as the kernel would. */
+static int refuse(const char *what, int err)
+{
+	FILE *f = fopen(LOG_PATH, "a");
+
+	if (f != NULL) {
+		fprintf(f, "%d setns(%s) refused\n", (int)getpid(), what);
+		fclose(f);
+	}
+	errno = err;
+	return -1;
+}
+
 int setns(int fd, int nstype)
 {
 	static int (*real)(int, int);
-	FILE *f;
 
-	if (is_pidfd(fd)) {
-		f = fopen(LOG_PATH, "a");
-		if (f != NULL) {
-			fprintf(f, "%d setns(pidfd) refused\n", (int)getpid());
-			fclose(f);
-		}
-		errno = EINVAL;
-		return -1;
-	}
+	if (is_pidfd(fd))
+		return refuse("pidfd", EINVAL);
 	if (real == NULL)
 		real = (int (*)(int, int))dlsym(RTLD_NEXT, "setns");
 	if (nstype == CLONE_NEWNS && getenv("NSJ_SHIM_FAIL_MNT") != NULL) {
@@ -61,15 +66,8 @@ int setns(int fd, int nstype)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		n = readlink(path, target, sizeof(target) - 1);
 		target[n < 0 ? 0 : n] = '\0';
-		if (strcmp(self, target) != 0) {
-			f = fopen(LOG_PATH, "a");
-			if (f != NULL) {
-				fprintf(f, "%d setns(mnt) refused\n", (int)getpid());
-				fclose(f);
-			}
-			errno = EPERM;
-			return -1;
-		}
+		if (strcmp(self, target) != 0)
+			return refuse("mnt", EPERM);
 	}
 	return real(fd, nstype);
 }
