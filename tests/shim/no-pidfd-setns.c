@@ -2,7 +2,8 @@
 /*
  * no-pidfd-setns — an LD_PRELOAD shim that makes this kernel look like one older than 5.8:
  * setns() on a pidfd fails with EINVAL, as it does there, so that the module and nsjailctl take
- * their path through the files in /proc/PID/ns/. Every refusal appends "PID setns(pidfd) refused" to LOG_PATH.
+ * their path through the files in /proc/PID/ns/. Every refusal appends "PID setns(pidfd)
+ * refused" to LOG_PATH.
  * With NSJ_SHIM_FAIL_MNT set in the environment, joining a mount namespace through a file fails
  * too (EPERM, "PID setns(mnt) refused"): a join that fails half-way, after pid, uts and ipc.
  * Built by tests/integration/t20-lifecycle.sh:
