@@ -363,23 +363,6 @@ static struct nsj_config *lookup(int dfd, const char *name, const char *path, co
 	return c;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *b = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Best effort: a cache that cannot be written only makes the next login parse again. */
 static void store(int dfd, const char *name, const char *path, const char *text, size_t text_len,
 		  const struct nsj_config *c)
@@ -400,9 +383,9 @@ static void store(int dfd, const char *name, const char *path, const char *text,
 		free(data);
 		return;
 	}
-	ok = fchmod(fd, 0600) == 0 && write_all(fd, &h, sizeof(h)) == 0 &&
-	     write_all(fd, path, h.path_len) == 0 && write_all(fd, text, text_len) == 0 &&
-	     write_all(fd, data, data_len) == 0;
+	ok = fchmod(fd, 0600) == 0 && nsj_write_all(fd, &h, sizeof(h)) == 0 &&
+	     nsj_write_all(fd, path, h.path_len) == 0 && nsj_write_all(fd, text, text_len) == 0 &&
+	     nsj_write_all(fd, data, data_len) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || renameat(dfd, tmp, dfd, name) < 0)
 		unlinkat(dfd, tmp, 0);

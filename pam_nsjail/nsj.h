@@ -331,6 +331,8 @@ int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err
 
 /* ---- misc (util.c) -------------------------------------------------------------------- */
 
+/* write() all of buf: 0 or -errno; a pipe whose reader died gives -EPIPE, never a SIGPIPE. */
+int nsj_write_all(int fd, const void *buf, size_t len);
 /* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
 /* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */

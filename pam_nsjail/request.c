@@ -20,7 +20,7 @@ struct request_hdr {
 };
 
 /* write() all of buf; a reader that died gives -EPIPE, never a SIGPIPE to the caller. */
-static int write_all(int fd, const void *buf, size_t len)
+int nsj_write_all(int fd, const void *buf, size_t len)
 {
 	sigset_t pipe_set, old;
 	const char *b = buf;
@@ -86,11 +86,11 @@ int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_
 		off += n;
 	}
 	flat.tmp_paths = NULL; /* no pointer of ours crosses over */
-	ret = write_all(fd, &h, sizeof(h));
+	ret = nsj_write_all(fd, &h, sizeof(h));
 	if (ret == 0)
-		ret = write_all(fd, &flat, sizeof(flat));
+		ret = nsj_write_all(fd, &flat, sizeof(flat));
 	if (ret == 0 && h.paths_len > 0)
-		ret = write_all(fd, paths, h.paths_len);
+		ret = nsj_write_all(fd, paths, h.paths_len);
 	free(paths);
 	if (ret < 0)
 		return nsj_err_set(err, -ret, "request to the keeper: %s", strerror(-ret));

@@ -220,7 +220,9 @@ fail:
 /* Confirm a new keeper: it keeps the set from now on. Closes commitfd. */
 static int commit(int commitfd, struct nsj_err *err)
 {
-	int ret = write(commitfd, "c", 1) == 1 ? 0 : nsj_err_set(err, errno ? errno : EIO, "commit keeper: %m");
+	/* A keeper killed meanwhile must not take su with it through a SIGPIPE. */
+	int r = nsj_write_all(commitfd, "c", 1);
+	int ret = r == 0 ? 0 : nsj_err_set(err, -r, "commit keeper: %s", strerror(-r));
 
 	close(commitfd);
 	return ret;
