@@ -89,6 +89,24 @@ like "$(last_log)" 'action=failed: set-up: tmp_dir .*writable by others' "...wit
 check "...and leaves no keeper" test -z "$(pgrep -f -- 'nsjail-keeper --uid 3001')"
 check "...and no record" test ! -e $PIN/3001/keeper
 
+# --- the keeper binary missing, or not this build's ---------------------------------------
+conf 'default { }'
+reset_all
+K=${KEEPER_PATH:-/usr/libexec/pam_nsjail/nsjail-keeper}
+mv "$K" "$K.moved"
+out=$(as alice 'echo RAN' 2>&1)
+is "$?" "90" "no keeper binary: the session is denied"
+like "$(last_log)" "action=failed: spawn $K: No such file or directory\$" "...with the path and the reason"
+check "...and no record" test ! -e $PIN/3001/keeper
+is "$(as root 'echo RAN' 2>&1)" "RAN" "...while root (not jailed) still logs in"
+cp /bin/true "$K" # a program that is not this build's keeper: it reads no request, says nothing
+out=$(as alice 'echo RAN' 2>&1)
+is "$?" "90" "a keeper that is not this build's: the session is denied"
+like "$(last_log)" 'action=failed: set-up: helper died without a report$' "...with a readable reason"
+check "...and no record" test ! -e $PIN/3001/keeper
+mv "$K.moved" "$K"
+is "$(as alice 'echo RAN' 2>&1)" "RAN" "the keeper back: logins work again"
+
 # --- a multithreaded caller fails closed -----------------------------------------------
 conf 'default { }'
 out=$(session alice -t -- /bin/sh -c 'echo RAN' 2>&1)
