@@ -45,6 +45,7 @@ multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-mul
 like "$(basename "$deb")" "^${PKG}_[0-9][^_]*_${arch}\.deb$" "package name and architecture"
 is "$(dpkg-deb -f "$deb" Package)" "$PKG" "binary package is $PKG"
 like "$(dpkg-deb -f "$deb" Depends)" "libpam-runtime" "depends on libpam-runtime"
+like "$(dpkg-deb -f "$deb" Depends)" "libconfuse2" "depends on libconfuse2 (dlopen()ed, so shlibdeps cannot see it)"
 
 if command -v lintian >/dev/null; then
 	# (its temporary files go to the world's /tmp; HOME is the world's too)

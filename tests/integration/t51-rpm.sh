@@ -50,6 +50,7 @@ done
 is "$(grep -c . <<<"$files")" "9" "nothing else but the keeper's directory ($(grep -c . <<<"$files") entries)"
 like "$(rpm -qp --scripts "$r" 2>/dev/null)" 'systemd-tmpfiles --create' "%post creates /run/pam_nsjail through tmpfiles"
 like "$(rpm -qp --requires "$r" 2>/dev/null)" '(^|'$'\n'')pam('$'\n''|$)' "requires pam"
+like "$(rpm -qp --requires "$r" 2>/dev/null)" '(^|'$'\n'')libconfuse' "requires libconfuse (dlopen()ed)"
 digest=$(rpm -qp --qf '[%{FILEDIGESTS} %{FILENAMES}\n]' "$r" 2>/dev/null | awk '$2 == "/etc/security/pam_nsjail.conf" {print $1}')
 is "$digest" "$(sha256sum conf/pam_nsjail.conf | cut -d' ' -f1)" "the packaged config is conf/pam_nsjail.conf"
 
