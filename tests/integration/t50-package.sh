@@ -28,13 +28,8 @@ rm -f /etc/security/pam_nsjail.conf
 
 # --- the package ------------------------------------------------------------------------------
 deb=$(ls -t build/${PKG}_*.deb 2>/dev/null | head -n1)
-if [ -z "$deb" ] || [ -n "$(find Makefile pam_nsjail conf man packaging -newer "$deb" -type f 2>/dev/null | head -n1)" ]; then
-	diag "building the package (make deb)"
-	if ! make -s deb >"$w/make-deb.log" 2>&1; then
-		not_ok "make deb builds the package"
-		sed 's/^/#   /' "$w/make-deb.log" | tail -n 30
-		done_testing
-	fi
+if stale "$deb"; then
+	make_package deb "$w/make-deb.log"
 	deb=$(ls -t build/${PKG}_*.deb 2>/dev/null | head -n1)
 fi
 check "a .deb is built ($deb)" test -f "$deb"

@@ -22,13 +22,8 @@ mkdir -p "$HOME"
 
 rpm_file() { find build/rpm/RPMS -name 'pam_nsjail-[0-9]*.rpm' 2>/dev/null | head -n1; }
 r=$(rpm_file)
-if [ -z "$r" ] || [ -n "$(find Makefile pam_nsjail conf man packaging -newer "$r" -type f 2>/dev/null | head -n1)" ]; then
-	diag "building the package (make rpm)"
-	if ! make -s rpm >"$w/make-rpm.log" 2>&1; then
-		not_ok "make rpm builds the package"
-		sed 's/^/#   /' "$w/make-rpm.log" | tail -n 30
-		done_testing
-	fi
+if stale "$r"; then
+	make_package rpm "$w/make-rpm.log"
 	r=$(rpm_file)
 fi
 check "make rpm builds a .rpm ($r)" test -f "$r"
