@@ -287,25 +287,10 @@ static void entry_name(const char *path, char *name, size_t size)
 /* The cache directory, root's and private; created (0700) when create. -1 when unusable. */
 static int cache_dir_open(const char *dir, bool create)
 {
-	struct stat st;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct nsj_err ignore = { 0 }; /* the cache is an optimisation: no message */
+	int fd = nsj_root_dir_open(dir, "cache dir", create && geteuid() == 0, 077, &ignore);
 
-	if (fd < 0 && errno == ENOENT && create && geteuid() == 0) {
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			return -1;
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && fchmod(fd, 0700) < 0) { /* whatever the caller's umask */
-			close(fd);
-			return -1;
-		}
-	}
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 /* The entry's content (malloc'd) when it is root's private regular file; NULL otherwise. */
@@ -313,7 +298,6 @@ static char *entry_read(int dfd, const char *name, size_t *len)
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
@@ -322,17 +306,10 @@ static char *entry_read(int dfd, const char *name, size_t *len)
 	    st.st_nlink != 1 || st.st_size < (off_t)sizeof(struct cache_hdr) || st.st_size > CACHE_MAX ||
 	    (buf = malloc((size_t)st.st_size)) == NULL)
 		goto fail;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		got += (size_t)n;
-	}
+	if (nsj_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
+		goto fail;
 	close(fd);
-	*len = got;
+	*len = (size_t)st.st_size;
 	return buf;
 fail:
 	free(buf);

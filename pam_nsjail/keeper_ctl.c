@@ -67,7 +67,7 @@ static int check_status(pid_t pid, bool need_init)
 	const char *v;
 	bool root = false, init = false;
 	unsigned ruid, euid;
-	ssize_t len = 0, n;
+	ssize_t len;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -75,17 +75,10 @@ static int check_status(pid_t pid, bool need_init)
 	if (fd < 0)
 		return -errno;
 	/* Uid and NSpid come in the first lines; a status longer than the buffer is cut there. */
-	while (len < (ssize_t)sizeof(text) - 1 &&
-	       (n = read(fd, text + len, sizeof(text) - 1 - (size_t)len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return -EIO;
-		}
-		len += n;
-	}
+	len = nsj_read_full(fd, text, sizeof(text) - 1);
 	close(fd);
+	if (len < 0)
+		return -EIO;
 	text[len] = '\0';
 	if ((v = status_field(text, "Uid")) != NULL && sscanf(v, " %u %u", &ruid, &euid) == 2)
 		root = ruid == 0 && euid == 0;

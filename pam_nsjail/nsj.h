@@ -241,6 +241,12 @@ struct nsj_record {
  * than root, or group/other write. With create, a missing pin_dir (not its parents) is made
  * root:root 0700. The caller closes the fd.
  */
+/*
+ * Open the directory path (absolute, no symlink) that must be root's with none of the mode bits
+ * in forbid; made root 0700 first when create. what names it in messages.
+ */
+int nsj_root_dir_open(const char *path, const char *what, bool create, mode_t forbid,
+		      struct nsj_err *err);
 int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err);
 
 /*
@@ -333,6 +339,8 @@ int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err
 
 /* write() all of buf: 0 or -errno; a pipe whose reader died gives -EPIPE, never a SIGPIPE. */
 int nsj_write_all(int fd, const void *buf, size_t len);
+/* read() until len bytes or end of file: the count, or -errno. */
+ssize_t nsj_read_full(int fd, void *buf, size_t len);
 /* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
 /* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */

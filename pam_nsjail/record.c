@@ -26,7 +26,9 @@
 #define RECORD "keeper"
 #define RECORD_TMP "keeper.new"
 
-static int check_root_dir(int fd, const char *what, const char *path, struct nsj_err *err)
+/* A root-owned directory with none of the mode bits in forbid. */
+static int check_root_dir(int fd, const char *what, const char *path, mode_t forbid,
+			  struct nsj_err *err)
 {
 	struct stat st;
 
@@ -37,40 +39,47 @@ static int check_root_dir(int fd, const char *what, const char *path, struct nsj
 	if (st.st_uid != 0)
 		return nsj_err_set(err, EPERM, "%s %s: owned by uid %u, not root", what, path,
 				   (unsigned)st.st_uid);
-	if (st.st_mode & 022)
-		return nsj_err_set(err, EPERM, "%s %s: writable by group or others (mode %04o)", what,
-				   path, (unsigned)(st.st_mode & 07777));
+	if (st.st_mode & forbid)
+		return nsj_err_set(err, EPERM, "%s %s: %s by group or others (mode %04o)", what, path,
+				   (forbid & 044) ? "accessible" : "writable",
+				   (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
-int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err)
+int nsj_root_dir_open(const char *path, const char *what, bool create, mode_t forbid,
+		      struct nsj_err *err)
 {
 	int fd, r;
 
-	if (pin_dir[0] != '/')
-		return nsj_err_set(err, EINVAL, "pin_dir %s: not an absolute path", pin_dir);
-	fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (path[0] != '/')
+		return nsj_err_set(err, EINVAL, "%s %s: not an absolute path", what, path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && create) {
 		/* The caller's umask (su: the user's) cuts mkdir's mode: set it on the fd after. */
-		if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST)
-			return nsj_err_set(err, errno, "pin_dir %s: mkdir: %m", pin_dir);
-		fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return nsj_err_set(err, errno, "%s %s: mkdir: %m", what, path);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 && fchmod(fd, 0700) < 0) {
 			close(fd);
-			return nsj_err_set(err, errno, "pin_dir %s: chmod: %m", pin_dir);
+			return nsj_err_set(err, errno, "%s %s: chmod: %m", what, path);
 		}
 	}
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
-			return nsj_err_set(err, errno, "pin_dir %s: a symlink or not a directory", pin_dir);
-		return nsj_err_set(err, errno, "pin_dir %s: %m", pin_dir);
+			return nsj_err_set(err, errno, "%s %s: a symlink or not a directory", what, path);
+		return nsj_err_set(err, errno, "%s %s: %m", what, path);
 	}
-	r = check_root_dir(fd, "pin_dir", pin_dir, err);
+	r = check_root_dir(fd, what, path, forbid, err);
 	if (r < 0) {
 		close(fd);
 		return r;
 	}
 	return fd;
+}
+
+int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err)
+{
+	return nsj_root_dir_open(pin_dir, "pin_dir", create, 022, err);
 }
 
 static int lock_once(int pindir, const char *name, bool create, struct nsj_err *err)
@@ -93,7 +102,7 @@ static int lock_once(int pindir, const char *name, bool create, struct nsj_err *
 			return -ENOENT; /* no set; not worth a message of its own */
 		return nsj_err_set(err, errno, "record dir %s: %m", name);
 	}
-	r = check_root_dir(fd, "record dir", name, err);
+	r = check_root_dir(fd, "record dir", name, 022, err);
 	while (r == 0 && flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			r = nsj_err_set(err, errno, "record dir %s: flock: %m", name);

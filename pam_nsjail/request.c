@@ -5,66 +5,25 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "setup.h"
+
+/* len bytes exactly: a request cut short (its sender died) is -EPIPE. */
+static int read_exact(int fd, void *buf, size_t len)
+{
+	ssize_t n = nsj_read_full(fd, buf, len);
+
+	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EPIPE;
+}
 
 #define REQUEST_MAGIC 0x6e736a31u /* "nsj1" */
 
 struct request_hdr {
 	uint32_t magic, policy_size, uid, n_paths, paths_len;
 };
-
-/* write() all of buf; a reader that died gives -EPIPE, never a SIGPIPE to the caller. */
-int nsj_write_all(int fd, const void *buf, size_t len)
-{
-	sigset_t pipe_set, old;
-	const char *b = buf;
-	int ret = 0;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe_set, &old);
-	while (len > 0) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			break;
-		}
-		b += n;
-		len -= (size_t)n;
-	}
-	if (ret == -EPIPE && !sigismember(&old, SIGPIPE)) {
-		struct timespec zero = { 0, 0 };
-		sigtimedwait(&pipe_set, NULL, &zero); /* ours: consume it before unblocking */
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return ret;
-}
-
-static int read_exact(int fd, void *buf, size_t len)
-{
-	char *b = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_err *err)
 {
@@ -104,7 +63,8 @@ static void terminate_str(char *s, size_t size)
 
 int nsj_request_read(int fd, struct nsj_policy *p, uid_t *uid, struct nsj_err *err)
 {
-	static char *paths, *vec[NSJ_REQUEST_MAX_PATHS];
+	static char *vec[NSJ_REQUEST_MAX_PATHS]; /* the keeper's, for its lifetime */
+	char *paths;
 	struct request_hdr h;
 	size_t off = 0;
 	int ret;

@@ -24,9 +24,10 @@ int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struc
 int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
 
 /*
- * The creation request (request.c): what the module sends `nsjail-keeper --create` on its stdin, ahead of
- * the commit. The keeper binary is the module's own build (same struct layout); the header's
- * magic and size catch a mismatched install. tmp_paths travel as NUL-terminated strings.
+ * The creation request (request.c): what the module sends `nsjail-keeper --create` on its
+ * stdin, ahead of the commit. The keeper binary is the module's own build (same struct
+ * layout); the header's magic and size catch a mismatched install. tmp_paths travel as
+ * NUL-terminated strings.
  */
 #define NSJ_REQUEST_MAX_PATHS 256
 int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_err *err);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,55 @@
 #include <unistd.h>
 
 #include "nsj.h"
+
+/* write() all of buf; a pipe whose reader died gives -EPIPE, never a SIGPIPE to the caller. */
+int nsj_write_all(int fd, const void *buf, size_t len)
+{
+	sigset_t pipe_set, old;
+	const char *b = buf;
+	int ret = 0;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+	if (ret == -EPIPE && !sigismember(&old, SIGPIPE)) {
+		struct timespec zero = { 0, 0 };
+		sigtimedwait(&pipe_set, NULL, &zero); /* ours: consume it before unblocking */
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+ssize_t nsj_read_full(int fd, void *buf, size_t len)
+{
+	char *b = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, b + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
 
 /* procfs counts a process's threads in the link count of /proc/self/task (2 + threads). */
 int nsj_thread_count(void)
