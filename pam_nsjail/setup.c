@@ -217,19 +217,29 @@ static int setup_tmp(const struct nsj_policy *p, struct nsj_err *err)
 	return ret;
 }
 
-/* The host's /etc/hosts plus a line for the set's hostname, written into buf. */
+/*
+ * The host's /etc/hosts plus a line for the set's hostname, written into buf. A host with no
+ * /etc/hosts (a minimal install without netbase) gets the lines netbase would have written.
+ */
 static int hosts_text(const char *hostname, char *buf, size_t size, size_t *len, struct nsj_err *err)
 {
+	static const char fallback[] = "127.0.0.1\tlocalhost\n"
+				       "::1\t\tlocalhost ip6-localhost ip6-loopback\n";
 	ssize_t n = 0;
 	int fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC);
 
 	*len = 0;
+	if (fd < 0 && errno != ENOENT)
+		return nsj_err_set(err, errno, "/etc/hosts: %m");
 	if (fd >= 0) {
 		while (*len < size - 128 && (n = read(fd, buf + *len, size - 128 - *len)) > 0)
 			*len += (size_t)n;
 		close(fd);
 		if (n < 0)
 			return nsj_err_set(err, errno, "/etc/hosts: %m");
+	} else {
+		memcpy(buf, fallback, sizeof(fallback) - 1);
+		*len = sizeof(fallback) - 1;
 	}
 	if (*len && buf[*len - 1] != '\n')
 		buf[(*len)++] = '\n';
@@ -261,6 +271,17 @@ static int write_hosts(int dir, const char *hostname, struct nsj_err *err)
 	free(buf);
 	if (ret == 0 && fchmod(fd, 0644) < 0)
 		ret = nsj_err_set(err, errno, "hosts: chmod: %m");
+	/*
+	 * A host without /etc/hosts gets an empty one to mount on (as ip netns makes its mount
+	 * points): to the host's resolver an empty file and none are the same.
+	 */
+	if (ret == 0) {
+		int mp = open("/etc/hosts", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (mp >= 0)
+			close(mp);
+		else if (errno != EEXIST)
+			ret = nsj_err_set(err, errno, "/etc/hosts: a mount point for the set's hosts: %m");
+	}
 	if (ret == 0)
 		ret = bind_fd(fd, "hosts", "/etc/hosts", false,
 			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);

@@ -170,4 +170,14 @@ reset_all
 is "$(as dave hostname)" "u-dave" "a user section wins over every group section"
 reset_all
 
+# --- a host with no /etc/hosts (a minimal install without netbase) ----------------------
+conf 'min_uid = 1000'
+rm /etc/hosts # the world's /etc is an overlay: the host's file is untouched
+is "$(as alice 'getent hosts $(hostname) | awk "{print \$1}"')" "127.0.1.1" \
+	"no /etc/hosts on the host: the login works and the set's hostname resolves"
+like "$(as alice 'getent hosts localhost | awk "{print \$1}" | head -n1')" '^(127\.0\.0\.1|::1)$' \
+	"...and so does localhost, from the generated file"
+is "$(stat -c %s:%U:%a /etc/hosts)" "0:root:644" "the host gets an empty root 0644 /etc/hosts to mount on"
+reset_all
+
 done_testing
