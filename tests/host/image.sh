@@ -3,9 +3,9 @@
 # tests, building it first when the cache has none for the current key.
 #
 # The image holds everything a boot needs that does not depend on the freshly built package:
-# systemd, sshd (host keys made, enabled, listening on the loopback), cron, tmux, the test users
-# alice, bob and carol (uids 3001..3003, homes, a key in ~/.ssh/authorized_keys), root's client
-# key /etc/nsj-host/id_ed25519 for them, a sudoers drop-in. The package is installed later, into
+# systemd, sshd (host keys made, enabled, listening on the loopback), cron, tmux, the test
+# users alice, bob, carol and dave (uids 3001..3004, homes, a key in ~/.ssh/authorized_keys),
+# root's client key /etc/nsj-host/id_ed25519 for them, a sudoers drop-in. The package is installed later, into
 # a throwaway copy of it (tests/host/lib.sh).
 #
 # Cache: $HOST_CACHE (/var/cache/pam_nsjail-tests)/rootfs-KEY, KEY a hash of the package list
@@ -16,7 +16,7 @@
 set -euo pipefail
 cache=${HOST_CACHE:-/var/cache/pam_nsjail-tests}
 suite=bookworm
-pkgs=(systemd systemd-sysv dbus libpam-systemd libsystemd0 openssh-server openssh-client
+pkgs=(systemd systemd-sysv dbus dbus-user-session libpam-systemd libsystemd0 openssh-server openssh-client
 	libconfuse2 tmux cron sudo procps iproute2 netbase passwd socat slirp4netns)
 key=$( { printf '%s\n' "$suite" "${pkgs[@]}"; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
 img=$cache/rootfs-$key
@@ -51,7 +51,7 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tnsjhost\n::1\tlocalhost ip6-localhost i
 install -d -m 0700 "$tmp/etc/nsj-host"
 ssh-keygen -q -t ed25519 -N '' -C nsj-host-tests -f "$tmp/etc/nsj-host/id_ed25519"
 uid=3001
-for u in alice bob carol; do
+for u in alice bob carol dave; do
 	inroot useradd -m -u $uid -U -s /bin/bash -c "${u^}" "$u"
 	# "*": no password, but not a locked account (sshd refuses "!" ones)
 	inroot usermod -p '*' "$u"

@@ -16,7 +16,8 @@
 #   host_boot             boot it (systemd-nspawn, private network; host_prepare first when not
 #                         done); waits for `systemctl is-system-running --wait`, whose answer is
 #                         in $HOST_STATE (running, degraded, ...)
-#   host_stop             power it off (also run at exit)
+#   host_stop             power it off and drop the copy (also run at exit); a script may
+#                         host_prepare and host_boot again after it, from the image
 #
 # Inside the booted host (each prints what the command prints, returns its status):
 #   host_exec ARGV...     run ARGV as root in all the container's namespaces (nsenter),
@@ -32,7 +33,7 @@
 #   host_nsinode USER KIND   the KIND (pid, mnt, uts) namespace inode of USER's set
 #
 # Known failures, gated: tests/host/features sets HOST_EXPECT_* flags (0 or 1). Between
-# `gate FLAG 'WHY'` and `ungate`, while FLAG is not 1, each result is reported as
+# `gate 'FLAG...' 'WHY'` and `ungate`, while a FLAG is not 1, each result is reported as
 # "ok N # skip TODO WHY: DESC (now: pass|fail)" with the diagnostics kept; once the lead flips
 # FLAG to 1, the same checks count as they do everywhere else.
 #
@@ -171,6 +172,8 @@ host_stop() {
 		[ -d "$m/$HOST_CG" ] && find "$m/$HOST_CG" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	mountpoint -q $HOST_ROOT && umount -R $HOST_ROOT
+	# a next host_prepare starts from the image again
+	rm -rf $HOST_DIR/up $HOST_DIR/work
 	return 0
 }
 trap host_stop EXIT
@@ -212,7 +215,11 @@ host_nsinode() {
 # gate FLAG WHY / ungate: see the header.
 HOST_GATE=
 gate() {
-	if [ "${!1:-0}" = 1 ]; then HOST_GATE=; else HOST_GATE=$2; fi
+	local f
+	HOST_GATE=
+	for f in $1; do
+		[ "${!f:-0}" = 1 ] || HOST_GATE=$2
+	done
 }
 ungate() { HOST_GATE=; }
 ok() {
