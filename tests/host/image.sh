@@ -9,8 +9,11 @@
 # a throwaway copy of it (tests/host/lib.sh).
 #
 # Cache: $HOST_CACHE (/var/cache/pam_nsjail-tests)/rootfs-KEY, KEY a hash of the package list
-# and of this script; built into a temporary directory beside it and renamed when complete, so a
-# killed build never leaves a half image under the final name. Older keys are removed.
+# and of this script; built into a temporary directory beside it (one builder at a time: a
+# lock) and renamed when complete, so a killed build never leaves a half image under the final
+# name. Each use marks the image used; images of other keys unused for two days go (two trees
+# side by side, with different keys, each keep theirs), and so do the temporary directories of
+# builds that were killed. The last build's log: $HOST_CACHE/build.log.
 # Exit status 0 and the path on stdout; 1 and one line on stderr when it cannot be built (no
 # mmdebstrap, the archive unreachable).
 set -euo pipefail
@@ -21,6 +24,7 @@ pkgs=(systemd systemd-sysv dbus dbus-user-session libpam-systemd libsystemd0 ope
 key=$( { printf '%s\n' "$suite" "${pkgs[@]}"; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
 img=$cache/rootfs-$key
 if [ -f "$img/etc/nsj-host/ready" ]; then
+	touch "$img/etc/nsj-host/ready"
 	echo "$img"
 	exit 0
 fi
@@ -33,16 +37,19 @@ if [ -f "$img/etc/nsj-host/ready" ]; then
 	echo "$img"
 	exit 0
 fi
+# Holding the lock: a temporary directory here is one of a killed build.
+rm -rf "$cache"/tmp.*
+find "$cache" -maxdepth 3 -path "$cache/rootfs-*/etc/nsj-host/ready" -mmin +2880 -printf '%h\n' |
+	sed 's|/etc/nsj-host$||' | xargs -r rm -rf
 tmp=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-log=$tmp.log
+log=$cache/build.log
 inc=$(IFS=,; echo "${pkgs[*]}")
-if ! mmdebstrap --variant=minbase --include="$inc" --skip=check/empty \
+if ! timeout 900 mmdebstrap --variant=minbase --include="$inc" --skip=check/empty \
 	"$suite" "$tmp" >"$log" 2>&1; then
 	echo "image.sh: mmdebstrap failed (log: $log): $(tail -n1 "$log")" >&2
 	exit 1
 fi
-rm -f "$log"
 
 inroot() { chroot "$tmp" "$@"; }
 echo nsjhost >"$tmp/etc/hostname"
@@ -81,8 +88,4 @@ rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*_Packages
 touch "$tmp/etc/nsj-host/ready"
 mv -T "$tmp" "$img"
 trap - EXIT
-# Older images go (another key: a changed package list or script).
-for old in "$cache"/rootfs-*; do
-	[ "$old" = "$img" ] || rm -rf "$old"
-done
 echo "$img"

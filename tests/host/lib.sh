@@ -71,7 +71,9 @@ host_skip_all() {
 mkdir -p "$NSJ_BUILD/tests"
 [ "$(id -u)" = 0 ] || host_skip_all "not root"
 command -v systemd-nspawn >/dev/null || host_skip_all "systemd-nspawn is missing (tools/deps)"
-HOST_IMAGE=$(tests/host/image.sh 2>"$NSJ_BUILD/tests/host-image.err") ||
+# (tests/run builds it once for all scripts and passes NSJ_HOST_IMAGE or NSJ_HOST_IMAGE_ERR)
+[ -z "${NSJ_HOST_IMAGE_ERR:-}" ] || host_skip_all "no root filesystem: $NSJ_HOST_IMAGE_ERR"
+HOST_IMAGE=${NSJ_HOST_IMAGE:-$(tests/host/image.sh 2>"$NSJ_BUILD/tests/host-image.err")} ||
 	host_skip_all "no root filesystem: $(tail -n1 "$NSJ_BUILD/tests/host-image.err")"
 
 # A tmpfs of this namespace holds the copy: it goes with the namespace.
