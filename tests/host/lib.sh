@@ -123,9 +123,14 @@ host_prepare() {
 	fi
 }
 
-# host_cgroups: the hierarchies nspawn uses (cgroup2, and v1's name=systemd on a hybrid host).
+# host_cgroups: this script's cgroup in each hierarchy nspawn uses (cgroup2, and v1's
+# name=systemd on a hybrid host).
 host_cgroups() {
-	awk '$3 == "cgroup2" || ($3 == "cgroup" && $4 ~ /(^|,)name=systemd(,|$)/) {print $2}' /proc/mounts
+	local v2 v1
+	v2=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	v1=$(sed -n 's/^[0-9]*:name=systemd://p' /proc/self/cgroup)
+	awk -v v2="${v2%/}" -v v1="${v1%/}" '$3 == "cgroup2" {print $2 v2}
+		$3 == "cgroup" && $4 ~ /(^|,)name=systemd(,|$)/ {print $2 v1}' /proc/mounts
 }
 HOST_CG=nsj-host-$HOST_RUN-$(basename "$0" .sh)
 # host_cg_enter: move this process into a cgroup of its own in each: nspawn (--keep-unit) makes
