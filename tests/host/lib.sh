@@ -5,10 +5,16 @@
 #
 # Sourcing it re-runs the script in a mount and PID namespace of its own (as tests/world does):
 # the copy of the image is an overlay on a tmpfs of that namespace (on /run), so when the
-# script ends —
-# or is killed — its PID 1 goes, the kernel ends the container and every process started, and
-# the mounts and files go with the namespace. Nothing is written on the machine but the image
-# cache (tests/host/image.sh) and build/ (the .deb).
+# script ends — or is killed — its PID 1 goes, the kernel ends the container and every process
+# started, and the mounts and files go with the namespace. Nothing is written on the machine
+# but the image cache (tests/host/image.sh), build/ (the .deb) and nspawn's cgroups (removed
+# at host_stop; tests/host/leftovers checks).
+#
+# Variables: $HOST_ROOT the copy's root (a directory of this script's namespace), $HOST_PID
+# the container's systemd as this namespace sees it, $HOST_STATE, $HOST_IMAGE the cached image
+# (read-only: never write to it). Users: alice, bob, carol, dave (uids 3001..3004), each with
+# root's key /etc/nsj-host/id_ed25519 in ~/.ssh/authorized_keys; the host is named nsjhost, so
+# alice's set is alice-nsjhost with the shipped config.
 #
 # Steps, in this order:
 #   host_prepare          a fresh copy of the cached image in $HOST_ROOT with the package
