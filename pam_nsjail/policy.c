@@ -311,17 +311,24 @@ static int expand(const struct nsj_config *c, const struct nsj_section *s, const
 	return r;
 }
 
-int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, struct nsj_policy *p,
-		       struct nsj_err *err)
+/* Which section s is, as a set's record keeps it (live.c): kind and index in file order. */
+static void origin(const struct nsj_config *c, const struct nsj_section *s, struct nsj_policy *p)
 {
-	const struct nsj_section *s;
+	p->conf_hash = c->text_hash;
+	p->sec_kind = s->kind == NSJ_SEC_USER ? 'u' : s->kind == NSJ_SEC_GROUP ? 'g' : 'd';
+	p->sec_index = s->kind == NSJ_SEC_USER	  ? (unsigned)(s - c->users)
+		       : s->kind == NSJ_SEC_GROUP ? (unsigned)(s - c->groups)
+						  : 0;
+}
+
+int nsj_policy_for_section(const struct nsj_config *c, const struct nsj_user *u,
+			   const struct nsj_section *s, struct nsj_policy *p, struct nsj_err *err)
+{
 	struct nsj_err scratch = { 0 };
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	r = pick_section(c, u, &s, err);
-	if (r < 0)
-		return r;
+	origin(c, s, p);
 	nsj_section_label(s, p->section, sizeof(p->section));
 	r = fill(c, s, p, err);
 	if (r < 0)
@@ -335,4 +342,17 @@ int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, str
 		p->tmp_dir[0] = '\0';
 	}
 	return 0;
+}
+
+int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, struct nsj_policy *p,
+		       struct nsj_err *err)
+{
+	const struct nsj_section *s;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = pick_section(c, u, &s, err);
+	if (r < 0)
+		return r;
+	return nsj_policy_for_section(c, u, s, p, err);
 }
