@@ -526,7 +526,7 @@ static int show_policy(const struct ctl *c, const struct nsj_user *u)
 	struct nsj_err e = { 0 };
 	int ret = 0;
 
-	if (load_config(c, &cfg))
+	if (load_config(c, &cfg) || cfg == NULL)
 		return 1;
 	if (nsj_policy_resolve(cfg, u, &p, &e) < 0) {
 		ret = fail_err(&e);
