@@ -64,8 +64,8 @@ static int lookup_pw(const char *name, struct nsj_user *u, struct nsj_err *err)
 	}
 	if (res == NULL && nss_not_found(r))
 		r = nsj_err_set(err, ENOENT, "unknown user %s", name);
-	else if (res == NULL)
-		r = nsj_err_set(err, r, "getpwnam_r %s: %m", name);
+	else if (res == NULL) /* e.g. SSSD down: ECONNREFUSED */
+		r = nsj_err_set(err, r, "user %s: NSS look-up failed (a source unavailable?): %m", name);
 	else if ((u->name = strdup(pw.pw_name)) == NULL || (u->home = strdup(pw.pw_dir)) == NULL)
 		r = nsj_err_set(err, ENOMEM, "user %s: out of memory", name);
 	else
@@ -177,7 +177,11 @@ static int pick_section(const struct nsj_config *c, const struct nsj_user *u,
 			*out = &c->users[i];
 			return 0;
 		}
-	if (c->n_groups == 0)
+	/*
+	 * Left out whatever their groups (decide()): root and users below min_uid. Their groups
+	 * are not looked up, so that a directory that is down or slow never holds up root.
+	 */
+	if (c->n_groups == 0 || u->uid == 0 || u->uid < c->min_uid)
 		return 0;
 	if (g.n_groups < 0) {
 		g.groups = NULL;
