@@ -253,6 +253,7 @@ V[ndown.mem.acct]=$(calc "$(g ndown.mem.slab) + $(g ndown.mem.shm) + $(g ndown.m
 # ---- group policy at a rejoin (bench/groups.sh: users, groups and sets of its own) ----------
 . bench/groups.sh
 groups_run
+groups_dir_run
 
 # ---- the report -----------------------------------------------------------------------------
 # lat LABEL KEY PERMITKEY [GOAL]: one latency row; ratios against the pam_permit run with it.
