@@ -19,18 +19,6 @@
 
 #include "nsj.h"
 
-uint64_t nsj_text_hash(const void *text, size_t len)
-{
-	const unsigned char *p = text;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 int nsj_live_peek(const char *pin_dir, uid_t uid, struct nsj_record *r)
 {
 	struct nsj_err scratch = { 0 };

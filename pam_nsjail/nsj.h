@@ -351,9 +351,6 @@ int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err
 
 /* ---- the policy of a live set (live.c) ------------------------------------------------ */
 
-/* FNV-1a, 64 bits: the config text's hash (text_hash). */
-uint64_t nsj_text_hash(const void *text, size_t len);
-
 /*
  * Read the record of uid's set under pin_dir without taking its lock: a hint only, which
  * nsj_session_open() checks again under the lock. 0, or -errno (no message: no set, or none
@@ -387,5 +384,7 @@ int nsj_proc_start(pid_t pid, unsigned long long *start, char *state);
 uint64_t nsj_now_us(void);
 /* Parse "512M", "64k", "1G", "1048576" into bytes; -EINVAL on anything else. */
 int nsj_parse_size(const char *s, uint64_t *out);
+/* FNV-1a, 64 bits: the config text's hash (struct nsj_config.text_hash; live.c). */
+uint64_t nsj_text_hash(const void *text, size_t len);
 
 #endif
