@@ -250,6 +250,11 @@ V[ndown.mem.kstack]=$(calc "($kstack - $kstack2) / $NTOP")
 V[ndown.mem.ptab]=$(calc "($ptab - $ptab2) / $NTOP")
 V[ndown.mem.acct]=$(calc "$(g ndown.mem.slab) + $(g ndown.mem.shm) + $(g ndown.mem.kstack) + $(g ndown.mem.ptab) + $(g ndown.mem.pss)")
 
+# ---- group policy at a rejoin (bench/groups.sh: users, groups and sets of its own) ----------
+. bench/groups.sh
+groups_run
+groups_dir_run
+
 # ---- the report -----------------------------------------------------------------------------
 # lat LABEL KEY PERMITKEY [GOAL]: one latency row; ratios against the pam_permit run with it.
 lat() {
@@ -374,5 +379,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 		"$([ -n "${V[cg.rejoin$NTOP.total]:-}" ] && calc "$(g cg.rejoin$NTOP.total) / $(g cg.rejoin1.total)" || echo -)×)"
 	printf '  %-52s %10s  %s\n' "host unshare(CLONE_NEWNS) at $NGOAL sets ≤ 1.3× at 1 set" "${r_unshare_n}×" "$(verdict "$r_unshare_n" 1.3)"
 	printf '  %-52s %10s  %s\n' "memory per set ≤ 256 KiB (accounted, $NTOP sets)" "$mem_set KiB" "$(verdict "$mem_set" 256)"
+	echo
+	groups_report
 } | tee "$REPORT"
 say "done; report in ${REPORT#"$PWD"/}"

@@ -393,6 +393,8 @@ int nsj_config_load_cached(const char *path, const char *cache_dir, struct nsj_c
 		if (r == 0 && dfd >= 0)
 			store(dfd, name, path, text, len, *out);
 	}
+	if (r == 0) /* not in the cached parse: it is the text's, which was just read */
+		(*out)->text_hash = nsj_text_hash(text, len);
 	if (dfd >= 0)
 		close(dfd);
 	free(text);

@@ -829,6 +829,7 @@ int nsj_config_parse_buf(const char *buf, size_t len, const char *name, struct n
 		nsj_config_free(c);
 		return r;
 	}
+	c->text_hash = nsj_text_hash(buf, len);
 	*out = c;
 	return 0;
 }

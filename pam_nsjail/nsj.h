@@ -114,6 +114,7 @@ struct nsj_config {
 	size_t n_users;
 	struct nsj_section *groups; /* in file order */
 	size_t n_groups;
+	uint64_t text_hash; /* of the file's text: what a live set's policy was resolved from */
 };
 
 /*
@@ -211,6 +212,11 @@ struct nsj_policy {
 	bool persist;
 	unsigned idle_timeout;
 	char pin_dir[4096];
+	/* Where it came from, recorded with a set it makes (live.c): */
+	uint64_t conf_hash;  /* the config's text_hash */
+	char sec_kind;       /* 'd' default, 'u' user, 'g' group section */
+	unsigned sec_index;  /* the section's index among its kind, in file order */
+	bool from_record;    /* the section was taken from the live set's record, groups unresolved */
 };
 
 /*
@@ -221,6 +227,9 @@ struct nsj_policy {
  */
 int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, struct nsj_policy *p,
 		       struct nsj_err *err);
+/* The same for a section already chosen (s belongs to c): keys, rules and templates. */
+int nsj_policy_for_section(const struct nsj_config *c, const struct nsj_user *u,
+			   const struct nsj_section *s, struct nsj_policy *p, struct nsj_err *err);
 
 /* ---- pin directory, locks and records (record.c) -------------------------------------- */
 
@@ -234,6 +243,9 @@ struct nsj_record {
 	unsigned kinds;            /* NSJ_NSF() mask of the set's namespaces */
 	uint64_t ns_ino[NSJ_NS_COUNT];
 	uint64_t ns_dev;           /* st_dev of the nsfs */
+	uint64_t conf_hash;        /* the policy it was made under (live.c); sec_kind 0: unknown */
+	char sec_kind;
+	unsigned sec_index;
 };
 
 /*
@@ -324,7 +336,9 @@ const char *nsj_action_name(enum nsj_action a);
  * caller that is already inside u's set (su from a jailed shell) stays where it is
  * (NSJ_ACT_INSIDE); one inside another user's set is refused, since a PID namespace cannot be
  * left. On success returns 0, fills r, *action and *pidfd (a pidfd on the keeper, or -1 for
- * NSJ_ACT_INSIDE; the caller closes it). The caller ends up in the set.
+ * NSJ_ACT_INSIDE; the caller closes it). The caller ends up in the set. With p->from_record,
+ * -ESTALE (nothing done, no message) when the set would have to be made, or its record under
+ * the lock is not of p's config and section: resolve in full and call again.
  */
 int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
 		     enum nsj_action *action, int *pidfd, struct nsj_err *err);
@@ -334,6 +348,28 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
  * keeper, remove the record. -ENOENT when there is no record.
  */
 int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err *err);
+
+/* ---- the policy of a live set (live.c) ------------------------------------------------ */
+
+/*
+ * Read the record of uid's set under pin_dir without taking its lock: a hint only, which
+ * nsj_session_open() checks again under the lock. 0, or -errno (no message: no set, or none
+ * readable, only means the policy is resolved in full). Runs as root in the host namespaces.
+ */
+int nsj_live_peek(const char *pin_dir, uid_t uid, struct nsj_record *r);
+
+/*
+ * nsj_policy_resolve() for a login, given the record of u's live set (NULL: none). When the
+ * record says it was made under this very config text (text_hash), for this user name, from a
+ * group section or default, and the config has group sections but no user section for u, the
+ * policy comes from that section without looking up u's groups (p->from_record): a rejoin
+ * costs no NSS group enumeration. Otherwise it is resolved in full. No I/O of its own.
+ */
+int nsj_policy_resolve_live(const struct nsj_config *c, const struct nsj_user *u,
+			    const struct nsj_record *live, struct nsj_policy *p, struct nsj_err *err);
+
+/* Was the set recorded in r made under policy p (same config text, same section)? */
+bool nsj_record_policy_is(const struct nsj_record *r, const struct nsj_policy *p);
 
 /* ---- misc (util.c) -------------------------------------------------------------------- */
 
@@ -348,5 +384,7 @@ int nsj_proc_start(pid_t pid, unsigned long long *start, char *state);
 uint64_t nsj_now_us(void);
 /* Parse "512M", "64k", "1G", "1048576" into bytes; -EINVAL on anything else. */
 int nsj_parse_size(const char *s, uint64_t *out);
+/* FNV-1a, 64 bits: the config text's hash (struct nsj_config.text_hash; live.c). */
+uint64_t nsj_text_hash(const void *text, size_t len);
 
 #endif

@@ -491,6 +491,33 @@ static void print_policy(const struct nsj_policy *p)
 		printf("jailed: no (%s)\n", p->reason);
 }
 
+/* What u's live set was made (or last joined) under, when pin_dir can be read (root). */
+static void print_live(const struct nsj_config *cfg, const struct nsj_user *u,
+		       const struct nsj_policy *p)
+{
+	const struct nsj_section *s = NULL;
+	struct nsj_record r;
+	char label[300];
+
+	if (nsj_live_peek(cfg->pin_dir, u->uid, &r) < 0)
+		return;
+	if (r.sec_kind == 'd')
+		s = &cfg->def;
+	else if (r.sec_kind == 'g' && r.sec_index < cfg->n_groups)
+		s = &cfg->groups[r.sec_index];
+	else if (r.sec_kind == 'u' && r.sec_index < cfg->n_users)
+		s = &cfg->users[r.sec_index];
+	if (s == NULL || r.conf_hash != cfg->text_hash) {
+		puts("live set: made under another config text (the next login resolves in full)");
+		return;
+	}
+	nsj_section_label(s, label, sizeof(label));
+	if (strcmp(label, p->section) == 0)
+		printf("live set: %s\n", label);
+	else
+		printf("live set: %s (logins join it until it ends; then %s)\n", label, p->section);
+}
+
 /* Resolve and print the policy of u; 1 (reported) when the config or the policy fails. */
 static int show_policy(const struct ctl *c, const struct nsj_user *u)
 {
@@ -499,12 +526,14 @@ static int show_policy(const struct ctl *c, const struct nsj_user *u)
 	struct nsj_err e = { 0 };
 	int ret = 0;
 
-	if (load_config(c, &cfg))
+	if (load_config(c, &cfg) || cfg == NULL)
 		return 1;
-	if (nsj_policy_resolve(cfg, u, &p, &e) < 0)
+	if (nsj_policy_resolve(cfg, u, &p, &e) < 0) {
 		ret = fail_err(&e);
-	else
+	} else {
 		print_policy(&p);
+		print_live(cfg, u, &p);
+	}
 	nsj_config_free(cfg);
 	return ret;
 }

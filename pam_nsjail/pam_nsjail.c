@@ -133,6 +133,33 @@ static int remember(pam_handle_t *pamh, const struct nsj_policy *p, const struct
 	return 0;
 }
 
+/*
+ * The policy, then the set. A rejoin takes its section from the live set's record when that was
+ * made under this config text (live.c), without enumerating the user's groups; when the set
+ * turns out to need making after all, or its record changed meanwhile, the policy is resolved
+ * in full and the session opened again.
+ */
+static int policy_and_set(const struct nsj_config *c, const struct nsj_user *u,
+			  struct nsj_policy *p, struct nsj_record *r, enum nsj_action *act,
+			  int *pidfd, struct nsj_err *e)
+{
+	struct nsj_record live;
+	/* Only group sections make the policy cost anything: peek at the record for them only. */
+	bool have = c->n_groups > 0 && nsj_live_peek(c->pin_dir, u->uid, &live) == 0;
+	int ret = nsj_policy_resolve_live(c, u, have ? &live : NULL, p, e);
+
+	if (ret < 0 || !p->jailed)
+		return ret;
+	ret = nsj_session_open(p, u, r, act, pidfd, e);
+	if (ret != -ESTALE || !p->from_record)
+		return ret;
+	nsj_err_clear(e);
+	ret = nsj_policy_resolve(c, u, p, e);
+	if (ret < 0 || !p->jailed)
+		return ret;
+	return nsj_session_open(p, u, r, act, pidfd, e);
+}
+
 static int open_session(pam_handle_t *pamh, const struct args *a, const char *name, uint64_t t0)
 {
 	struct nsj_user u = { 0 };
@@ -140,9 +167,9 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	struct nsj_policy p;
 	struct nsj_record r;
 	struct nsj_err e = { 0 };
-	enum nsj_action act;
+	enum nsj_action act = NSJ_ACT_CREATED;
 	bool cached = false;
-	int ret, pidfd;
+	int ret, pidfd = -1;
 
 	if (nsj_user_lookup(name, &u, &e) < 0)
 		return fail(pamh, a, name, (uid_t)-1, t0, &e);
@@ -151,23 +178,22 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		nsj_err_set(&e, EINVAL, "option config=%s: not an absolute path", a->config);
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0 ||
-	    nsj_policy_resolve(c, &u, &p, &e) < 0) {
+		   policy_and_set(c, &u, &p, &r, &act, &pidfd, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (!p.jailed) {
 		char action[200];
 		snprintf(action, sizeof(action), "skipped (%s)", p.reason);
 		log_line(pamh, LOG_INFO, name, u.uid, NULL, t0, action);
 		ret = PAM_IGNORE;
-	} else if (nsj_session_open(&p, &u, &r, &act, &pidfd, &e) < 0) {
-		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (remember(pamh, &p, &r, pidfd) < 0) {
 		/* Joined, but close_session will not know it: still a working session. */
 		log_line(pamh, LOG_WARNING, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
 	} else {
 		if (a->debug)
-			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s), keeper pid %d", p.section,
-				   cached ? "cached parse" : "parsed", (int)r.pid);
+			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s%s), keeper pid %d", p.section,
+				   cached ? "cached parse" : "parsed",
+				   p.from_record ? ", section of the live set" : "", (int)r.pid);
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
 	}

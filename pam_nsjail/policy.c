@@ -64,8 +64,8 @@ static int lookup_pw(const char *name, struct nsj_user *u, struct nsj_err *err)
 	}
 	if (res == NULL && nss_not_found(r))
 		r = nsj_err_set(err, ENOENT, "unknown user %s", name);
-	else if (res == NULL)
-		r = nsj_err_set(err, r, "getpwnam_r %s: %m", name);
+	else if (res == NULL) /* e.g. SSSD down: ECONNREFUSED */
+		r = nsj_err_set(err, r, "user %s: NSS look-up failed (a source unavailable?): %m", name);
 	else if ((u->name = strdup(pw.pw_name)) == NULL || (u->home = strdup(pw.pw_dir)) == NULL)
 		r = nsj_err_set(err, ENOMEM, "user %s: out of memory", name);
 	else
@@ -177,7 +177,11 @@ static int pick_section(const struct nsj_config *c, const struct nsj_user *u,
 			*out = &c->users[i];
 			return 0;
 		}
-	if (c->n_groups == 0)
+	/*
+	 * Left out whatever their groups (decide()): root and users below min_uid. Their groups
+	 * are not looked up, so that a directory that is down or slow never holds up root.
+	 */
+	if (c->n_groups == 0 || u->uid == 0 || u->uid < c->min_uid)
 		return 0;
 	if (g.n_groups < 0) {
 		g.groups = NULL;
@@ -311,17 +315,24 @@ static int expand(const struct nsj_config *c, const struct nsj_section *s, const
 	return r;
 }
 
-int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, struct nsj_policy *p,
-		       struct nsj_err *err)
+/* Which section s is, as a set's record keeps it (live.c): kind and index in file order. */
+static void origin(const struct nsj_config *c, const struct nsj_section *s, struct nsj_policy *p)
 {
-	const struct nsj_section *s;
+	p->conf_hash = c->text_hash;
+	p->sec_kind = s->kind == NSJ_SEC_USER ? 'u' : s->kind == NSJ_SEC_GROUP ? 'g' : 'd';
+	p->sec_index = s->kind == NSJ_SEC_USER	  ? (unsigned)(s - c->users)
+		       : s->kind == NSJ_SEC_GROUP ? (unsigned)(s - c->groups)
+						  : 0;
+}
+
+int nsj_policy_for_section(const struct nsj_config *c, const struct nsj_user *u,
+			   const struct nsj_section *s, struct nsj_policy *p, struct nsj_err *err)
+{
 	struct nsj_err scratch = { 0 };
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	r = pick_section(c, u, &s, err);
-	if (r < 0)
-		return r;
+	origin(c, s, p);
 	nsj_section_label(s, p->section, sizeof(p->section));
 	r = fill(c, s, p, err);
 	if (r < 0)
@@ -335,4 +346,17 @@ int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, str
 		p->tmp_dir[0] = '\0';
 	}
 	return 0;
+}
+
+int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, struct nsj_policy *p,
+		       struct nsj_err *err)
+{
+	const struct nsj_section *s;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = pick_section(c, u, &s, err);
+	if (r < 0)
+		return r;
+	return nsj_policy_for_section(c, u, s, p, err);
 }

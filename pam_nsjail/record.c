@@ -132,6 +132,21 @@ int nsj_user_lock(int pindir, uid_t uid, bool create, struct nsj_err *err)
 	return fd;
 }
 
+/* "policy HASH KIND INDEX" (live.c); anything else leaves the policy unknown. */
+static void policy_line(const char *line, struct nsj_record *r)
+{
+	uint64_t h;
+	unsigned idx;
+	char kind;
+
+	if (sscanf(line, "policy %" SCNx64 " %c %u", &h, &kind, &idx) == 3 &&
+	    (kind == 'd' || kind == 'u' || kind == 'g')) {
+		r->conf_hash = h;
+		r->sec_kind = kind;
+		r->sec_index = idx;
+	}
+}
+
 static int parse_record(char *buf, struct nsj_record *r)
 {
 	char *save = NULL, *line;
@@ -160,6 +175,8 @@ static int parse_record(char *buf, struct nsj_record *r)
 			r->created = strtoll(val, NULL, 10);
 		} else if (strcmp(key, "nsdev") == 0) {
 			r->ns_dev = strtoull(val, NULL, 10);
+		} else if (strcmp(key, "policy") == 0) {
+			policy_line(line, r);
 		}
 	}
 	/* A record that cannot name the keeper's mount namespace cannot be verified. */
@@ -204,6 +221,9 @@ int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)
 		if (r->kinds & NSJ_NSF(k))
 			len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s %" PRIu64 "\n",
 					nsj_ns_name(k), r->ns_ino[k]);
+	if (r->sec_kind != 0)
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "policy %016" PRIx64 " %c %u\n",
+				r->conf_hash, r->sec_kind, r->sec_index);
 	unlinkat(udir, RECORD_TMP, 0);
 	fd = openat(udir, RECORD_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

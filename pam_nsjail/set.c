@@ -198,6 +198,9 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
 	snprintf(r->user, sizeof(r->user), "%s", u->name);
 	r->created = (int64_t)time(NULL);
 	r->kinds = p->namespaces;
+	r->conf_hash = p->conf_hash; /* what the policy came from: live.c */
+	r->sec_kind = p->sec_kind;
+	r->sec_index = p->sec_index;
 	ret = nsj_proc_start(kpid, &r->start, &state);
 	if (ret == 0 && (state == 'Z' || state == 'X'))
 		ret = -ESRCH;
@@ -337,19 +340,28 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 	return ret;
 }
 
-/* Verify and join the recorded set: 0 joined, -ESRCH stale (caller repairs), else error. */
-static int join_recorded(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
+/*
+ * Verify and join the recorded set: a pidfd joined, -ESRCH stale (caller repairs), -ESTALE a
+ * policy from the record that is not this record's (live.c), else error.
+ */
+static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_user *u,
+			 struct nsj_record *r, struct nsj_err *err)
 {
 	struct nsj_err why = { 0 };
 	int pidfd, ret;
 
-	pidfd = nsj_record_check(udir, uid, r, &why);
+	pidfd = nsj_record_check(udir, u->uid, r, &why);
 	if (pidfd == -ENOENT || pidfd == -ESRCH)
 		return pidfd;
 	if (pidfd == -EINVAL || pidfd == -EPERM)
 		return -ESRCH; /* tampered or malformed: never trusted, replaced */
 	if (pidfd < 0)
 		return nsj_err_set(err, -pidfd, "%s", why.msg);
+	/* Replaced since it was peeked at: the groups decide again. */
+	if (p->from_record && (!nsj_record_policy_is(r, p) || strcmp(r->user, u->name) != 0)) {
+		close(pidfd);
+		return -ESTALE;
+	}
 	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
 	pidfd_signal(pidfd, SIGUSR1);
 	ret = nsj_set_join(pidfd, r, err);
@@ -384,6 +396,22 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 		return ret;
 	}
 	return pidfd;
+}
+
+/*
+ * After a join under a policy resolved in full (the config text changed, or an older record):
+ * record what it came from, so that the next rejoin need not resolve the groups. Best effort.
+ */
+static void remember_policy(int udir, const struct nsj_policy *p, struct nsj_record *r)
+{
+	struct nsj_err ignore = { 0 };
+
+	if (p->from_record || nsj_record_policy_is(r, p))
+		return;
+	r->conf_hash = p->conf_hash;
+	r->sec_kind = p->sec_kind;
+	r->sec_index = p->sec_index;
+	nsj_record_write(udir, r, &ignore);
 }
 
 /* 1 and *owner when the caller's mount namespace is a set's (its cover's mark), else 0. */
@@ -440,6 +468,10 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 	pindir = nsj_pindir_open(p->pin_dir, true, err);
 	if (pindir < 0)
 		return pindir;
+	if (!p->persist && p->from_record) {
+		close(pindir);
+		return -ESTALE; /* cannot be (a recorded set was made with persist): resolve in full */
+	}
 	if (!p->persist) {
 		/* A set of this session's own: nothing to record or rejoin. */
 		*action = NSJ_ACT_CREATED;
@@ -453,9 +485,12 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 		close(pindir);
 		return udir;
 	}
-	pidfd = join_recorded(udir, u->uid, r, err);
+	pidfd = join_recorded(udir, p, u, r, err);
 	if (pidfd >= 0) {
 		*action = NSJ_ACT_JOINED;
+		remember_policy(udir, p, r);
+	} else if ((pidfd == -ENOENT || pidfd == -ESRCH) && p->from_record) {
+		pidfd = -ESTALE; /* a set is made only under a policy resolved in full */
 	} else if (pidfd == -ENOENT || pidfd == -ESRCH) {
 		*action = pidfd == -ENOENT ? NSJ_ACT_CREATED : NSJ_ACT_REPAIRED;
 		nsj_err_clear(err);

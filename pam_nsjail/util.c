@@ -144,3 +144,15 @@ int nsj_parse_size(const char *s, uint64_t *out)
 	*out = (uint64_t)v << shift;
 	return 0;
 }
+
+uint64_t nsj_text_hash(const void *text, size_t len)
+{
+	const unsigned char *p = text;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
