@@ -582,14 +582,16 @@ static int builtin_defaults(struct nsj_section *d)
 		.tmp = NSJ_TMP_TMPFS,
 		.tmp_size = 512ull << 20,
 		.tmp_dir = strdup("/var/lib/pam_nsjail/tmp/%U"),
-		.tmp_paths = calloc(2, sizeof(char *)),
-		.n_tmp_paths = 1,
+		.tmp_paths = calloc(3, sizeof(char *)),
+		.n_tmp_paths = 2,
 		.propagation = NSJ_PROP_SLAVE,
 		.persist = true,
 	};
-	if (d->tmp_paths != NULL)
+	if (d->tmp_paths != NULL) {
 		d->tmp_paths[0] = strdup("/tmp");
-	if (!d->hostname || !d->tmp_dir || !d->tmp_paths || !d->tmp_paths[0])
+		d->tmp_paths[1] = strdup("/var/tmp");
+	}
+	if (!d->hostname || !d->tmp_dir || !d->tmp_paths || !d->tmp_paths[0] || !d->tmp_paths[1])
 		return -ENOMEM;
 	return 0;
 }

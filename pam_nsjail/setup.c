@@ -355,6 +355,38 @@ static int lo_up(struct nsj_err *err)
 	return ret;
 }
 
+/*
+ * A new mqueue instance on /dev/mqueue: made here, in K, it belongs to the set's IPC namespace,
+ * so it lists the set's own queues (mq_open) and a file made in it is a queue of the set, not of
+ * the host. A host without /dev/mqueue gets none (nothing is made on the host's /dev): the
+ * queues are private all the same, only not listed as files.
+ */
+static int mqueue_at(const char *path, struct nsj_err *err)
+{
+	int target, fs, mnt, ret;
+
+	target = open_beneath(AT_FDCWD, path, O_PATH | O_DIRECTORY);
+	if (target < 0 && errno == ENOENT)
+		return 0;
+	if (target < 0)
+		return nsj_err_set(err, errno, "%s: %m", path);
+	fs = fsopen("mqueue", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "pam_nsjail", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		ret = nsj_err_set(err, errno, "mqueue: %m");
+	} else if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+				  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0) {
+		ret = nsj_err_set(err, errno, "mqueue: %m");
+	} else {
+		ret = attach(mnt, target, path, err);
+		close(mnt);
+	}
+	if (fs >= 0)
+		close(fs);
+	close(target);
+	return ret;
+}
+
 static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err *err)
 {
 	unsigned long prop = p->propagation == NSJ_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
@@ -369,6 +401,8 @@ static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err 
 			return nsj_err_set(err, errno, "mount /proc: %m");
 	if (p->namespaces & NSJ_NSF(NSJ_NS_IPC))
 		ret = tmpfs_at("/dev/shm", "1777", p->tmp_size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+	if (ret == 0 && (p->namespaces & NSJ_NSF(NSJ_NS_IPC)))
+		ret = mqueue_at("/dev/mqueue", err);
 	if (ret == 0 && p->tmp != NSJ_TMP_NONE)
 		ret = setup_tmp(p, err);
 	if (ret == 0)

@@ -169,8 +169,9 @@ static void assert_builtin(const struct nsj_section *d)
 	assert_int_equal(d->tmp, NSJ_TMP_TMPFS);
 	assert_int_equal(d->tmp_size, 512ull << 20);
 	assert_string_equal(d->tmp_dir, "/var/lib/pam_nsjail/tmp/%U");
-	assert_int_equal(d->n_tmp_paths, 1);
+	assert_int_equal(d->n_tmp_paths, 2);
 	assert_string_equal(d->tmp_paths[0], "/tmp");
+	assert_string_equal(d->tmp_paths[1], "/var/tmp");
 	assert_int_equal(d->propagation, NSJ_PROP_SLAVE);
 	assert_true(d->persist);
 	assert_int_equal(d->idle_timeout, 0);

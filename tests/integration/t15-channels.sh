@@ -1,0 +1,74 @@
+#!/bin/bash
+# The channels between tenants (SECURITY.md, "Channels between tenants"): under the default
+# config, each one that the table calls closed is opened here as alice and looked for as bob
+# (and from the host); the ones a setting closes are shown closed with that setting.
+. tests/lib.sh
+
+conf 'min_uid = 1000
+default { tmp_size = "16M" }'
+service nsjail-test
+
+# mq USER NAME: mq_open(NAME, O_CREAT) as USER in a session (glibc's, through ctypes): "ok".
+mq_make() {
+	as "$1" "python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.mq_open(sys.argv[1].encode(), os.O_CREAT | os.O_RDWR, 0o600, None)
+print(\"ok\" if fd >= 0 else os.strerror(ctypes.get_errno()))
+' $2"
+}
+# mq_there USER NAME: does mq_open(NAME) without O_CREAT find the queue? "yes" or "no".
+mq_there() {
+	as "$1" "python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+print(\"yes\" if libc.mq_open(sys.argv[1].encode(), os.O_RDONLY) >= 0 else \"no\")
+' $2"
+}
+
+# --- /tmp, /var/tmp, /dev/shm -----------------------------------------------------------
+for d in /tmp /var/tmp /dev/shm; do
+	as alice "echo secret >$d/alice-chan"
+	is "$(as alice "cat $d/alice-chan")" "secret" "$d: alice's file is there for her next session"
+	is "$(as bob "ls $d/alice-chan 2>&1 >/dev/null | wc -l")" "1" "$d: bob does not find it"
+	check "$d: the host does not have it" test ! -e "$d/alice-chan"
+done
+like "$(as alice 'grep " /var/tmp " /proc/self/mounts | tail -n1')" '^pam_nsjail /var/tmp tmpfs rw,nosuid,nodev' \
+	"/var/tmp is a private tmpfs by default (tmp_paths = {\"/tmp\", \"/var/tmp\"})"
+
+# --- POSIX message queues (/dev/mqueue) -------------------------------------------------
+like "$(as alice 'grep " /dev/mqueue " /proc/self/mounts | tail -n1')" '^pam_nsjail /dev/mqueue mqueue rw,nosuid,nodev,noexec' \
+	"mqueue: the set has an mqueue instance of its own on /dev/mqueue"
+is "$(mq_make alice /alice-q)" "ok" "mqueue: alice makes a queue with mq_open"
+as alice 'touch /dev/mqueue/alice-file'
+is "$(as alice 'ls /dev/mqueue' | tr '\n' ' ')" "alice-file alice-q " \
+	"mqueue: alice's next session lists both queues in /dev/mqueue"
+is "$(mq_there alice /alice-file)" "yes" "mqueue: the file made in /dev/mqueue is a queue of the set"
+is "$(as bob 'ls -A /dev/mqueue | wc -l')" "0" "mqueue: bob's /dev/mqueue is empty"
+is "$(mq_there bob /alice-q):$(mq_there bob /alice-file)" "no:no" "mqueue: bob cannot open alice's queues"
+is "$(ls -A /dev/mqueue | wc -l)" "0" "mqueue: the host's /dev/mqueue has neither"
+umount /dev/mqueue && rmdir /dev/mqueue
+reset_all
+is "$(as alice 'test -e /dev/mqueue && echo there; echo in')" "in" \
+	"mqueue: a host without /dev/mqueue: the login works, and nothing is made on the host's /dev"
+check "...and the host still has no /dev/mqueue" test ! -e /dev/mqueue
+mkdir /dev/mqueue && mount -t mqueue -o nosuid,nodev,noexec world-mqueue /dev/mqueue
+reset_all
+
+# --- System V IPC -----------------------------------------------------------------------
+id=$(as alice 'ipcmk -Q' | grep -o '[0-9]*$')
+like "$id" '^[0-9]+$' "SysV: alice makes a message queue"
+is "$(as alice 'ipcs -q | grep -c alice')" "1" "SysV: alice's next session sees it"
+is "$(as bob 'ipcs -q | grep -c alice')" "0" "SysV: bob does not"
+is "$(ipcs -q | grep -c alice)" "0" "SysV: nor does the host"
+
+# --- /proc ------------------------------------------------------------------------------
+as alice 'nohup python3 -c "import time; time.sleep(300)" --password=hunter2 >/dev/null 2>&1 &'
+# every command line in /proc, one a line (the pattern's brackets keep the shell's own out)
+cmdlines='for f in /proc/[0-9]*/cmdline; do tr "\0" " " <$f 2>/dev/null; echo; done | grep -c "[-]-password=hunter2"'
+is "$(as alice "$cmdlines")" "1" "/proc: alice sees her process's command line"
+is "$(as bob "$cmdlines")" "0" "/proc: bob does not"
+is "$(as bob 'ps -eo args | grep -c "[-]-password=hunter2"')" "0" "/proc: nor does bob's ps"
+reset_all
+
+done_testing
