@@ -335,6 +335,21 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
  */
 int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err *err);
 
+/* ---- the account phase (account.c) ----------------------------------------------------- */
+
+/*
+ * 1 and *owner when the calling process's mount namespace is a set's (the set-owner mark under
+ * pin_dir, see setup.h), else 0. Any process; no side effects.
+ */
+int nsj_set_owner(const char *pin_dir, uid_t *owner);
+
+/*
+ * Would open_session for u certainly be refused, from where the caller is? -EPERM with the
+ * reason when the caller is inside another user's set and the policy jails u; a policy that
+ * cannot be resolved is its -errno; else 0. Runs in the caller; no side effects.
+ */
+int nsj_account_check(const struct nsj_config *c, const struct nsj_user *u, struct nsj_err *err);
+
 /* ---- misc (util.c) -------------------------------------------------------------------- */
 
 /* write() all of buf: 0 or -errno; a pipe whose reader died gives -EPIPE, never a SIGPIPE. */
