@@ -70,6 +70,8 @@ void nsj_ns_mask_format(unsigned mask, char *buf, size_t size);
 
 enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
 enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
+/* system_bus: hidden covers /run/dbus in the set (setup.c); host leaves the host's bus there. */
+enum nsj_bus { NSJ_BUS_HIDDEN, NSJ_BUS_HOST };
 enum nsj_sec_kind { NSJ_SEC_DEFAULT, NSJ_SEC_USER, NSJ_SEC_GROUP };
 
 /* Bits of struct nsj_section.set: which keys the section sets itself. */
@@ -84,6 +86,7 @@ enum nsj_key {
 	NSJ_KEY_PROPAGATION = 1u << 7,
 	NSJ_KEY_PERSIST = 1u << 8,
 	NSJ_KEY_IDLE_TIMEOUT = 1u << 9,
+	NSJ_KEY_SYSTEM_BUS = 1u << 12,
 };
 
 /* One section of the file. Values of keys not in `set` are unspecified (but valid to free). */
@@ -103,6 +106,7 @@ struct nsj_section {
 	enum nsj_prop propagation;
 	bool persist;
 	unsigned idle_timeout; /* seconds, 0 = never */
+	enum nsj_bus system_bus;
 };
 
 struct nsj_config {
@@ -210,6 +214,7 @@ struct nsj_policy {
 	enum nsj_prop propagation;
 	bool persist;
 	unsigned idle_timeout;
+	enum nsj_bus system_bus;
 	char pin_dir[4096];
 };
 

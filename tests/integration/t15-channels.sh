@@ -71,4 +71,35 @@ is "$(as bob "$cmdlines")" "0" "/proc: bob does not"
 is "$(as bob 'ps -eo args | grep -c "[-]-password=hunter2"')" "0" "/proc: nor does bob's ps"
 reset_all
 
+# --- the system bus (systemd's and logind's process lists) ------------------------------
+# A stand-in for dbus-daemon: whoever connects to the system bus socket reads "HOST-BUS".
+bus_up() {
+	socat UNIX-LISTEN:/run/dbus/system_bus_socket,fork,mode=0666 SYSTEM:'echo HOST-BUS' &
+	BUS_PID=$!
+	for i in $(seq 50); do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.05; done
+}
+bus_down() { kill "$BUS_PID"; wait "$BUS_PID" 2>/dev/null; rm -f /run/dbus/system_bus_socket; }
+bus_probe='socat -T 2 -u UNIX-CONNECT:/run/dbus/system_bus_socket - 2>/dev/null || echo unreachable'
+install -d -m 0755 /run/dbus
+bus_up
+is "$(sh -c "$bus_probe")" "HOST-BUS" "system bus: the host reaches it"
+is "$(as alice "$bus_probe")" "unreachable" "system bus: unreachable from alice's set by default (system_bus = hidden)"
+is "$(as alice 'ls -A /run/dbus | wc -l')" "0" "...where /run/dbus is empty"
+like "$(as alice 'grep " /run/dbus " /proc/self/mounts | tail -n1')" '^pam_nsjail /run/dbus tmpfs ro,nosuid,nodev,noexec' \
+	"...an empty read-only tmpfs"
+is "$(as alice 'touch /run/dbus/x 2>/dev/null && echo made || echo refused')" "refused" "...that nobody can write to"
+bus_down
+bus_up
+is "$(as alice "$bus_probe")" "unreachable" "system bus: still unreachable after the bus restarted (a new socket)"
+is "$(sh -c "$bus_probe")" "HOST-BUS" "...which the host reaches"
+conf 'min_uid = 1000
+default { tmp_size = "16M" }
+user "bob" { system_bus = host }'
+reset_all
+is "$(as bob "$bus_probe")" "HOST-BUS" "system bus: reachable from a set with system_bus = host"
+is "$(as alice "$bus_probe")" "unreachable" "...and still not from another user's set"
+bus_down
+rmdir /run/dbus
+reset_all
+
 done_testing
