@@ -2,6 +2,13 @@
 # The channels between tenants (SECURITY.md, "Channels between tenants"): under the default
 # config, each one that the table calls closed is opened here as alice and looked for as bob
 # (and from the host); the ones a setting closes are shown closed with that setting.
+# The listeners below (loopback TCP, abstract sockets) go in a network namespace of this test's
+# own, not the machine's: the world shares the host's.
+if [ "${T17_NETNS:-}" != 1 ]; then
+	export T17_NETNS=1
+	exec unshare --net -- bash "$0" "$@"
+fi
+ip link set lo up
 . tests/lib.sh
 
 conf 'min_uid = 1000
@@ -70,6 +77,34 @@ is "$(as alice "$cmdlines")" "1" "/proc: alice sees her process's command line"
 is "$(as bob "$cmdlines")" "0" "/proc: bob does not"
 is "$(as bob 'ps -eo args | grep -c "[-]-password=hunter2"')" "0" "/proc: nor does bob's ps"
 reset_all
+
+# --- abstract unix sockets and loopback TCP: open by default, closed by net ----------------
+# Both belong to the network namespace, which the default namespaces do not include.
+PORT=$((20000 + RANDOM % 10000))
+serve() { # USER: alice listens on an abstract socket and on 127.0.0.1:$PORT, in her set
+	as "$1" "nohup socat ABSTRACT-LISTEN:alice-chan,fork SYSTEM:'echo ALICE-ABSTRACT' >/dev/null 2>&1 &
+		nohup socat TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo ALICE-TCP' >/dev/null 2>&1 &
+		for i in \$(seq 50); do grep -q '@alice-chan' /proc/net/unix && break; sleep 0.05; done"
+}
+probe_abs='socat -T 2 -u ABSTRACT-CONNECT:alice-chan - 2>/dev/null || echo unreachable'
+probe_tcp="socat -T 2 -u TCP:127.0.0.1:$PORT - 2>/dev/null || echo unreachable"
+serve alice
+sleep 0.3
+is "$(as alice "$probe_abs")" "ALICE-ABSTRACT" "abstract socket: alice's next session reaches it"
+is "$(as bob "$probe_abs")" "ALICE-ABSTRACT" "abstract socket: open to bob by default (no net namespace; SECURITY.md)"
+is "$(as bob "$probe_tcp")" "ALICE-TCP" "loopback TCP: open to bob by default (no net namespace; SECURITY.md)"
+reset_all
+conf 'min_uid = 1000
+default { tmp_size = "16M"  namespaces = {mount, ipc, uts, pid, net} }'
+serve alice
+sleep 0.3
+is "$(as alice "$probe_abs"):$(as alice "$probe_tcp")" "ALICE-ABSTRACT:ALICE-TCP" "with net: alice's next session reaches both"
+is "$(as bob "$probe_abs")" "unreachable" "with net: bob does not reach her abstract socket"
+is "$(as bob "$probe_tcp")" "unreachable" "with net: nor her 127.0.0.1 port"
+is "$(sh -c "$probe_abs"):$(sh -c "$probe_tcp")" "unreachable:unreachable" "with net: nor does the host"
+reset_all
+conf 'min_uid = 1000
+default { tmp_size = "16M" }'
 
 # --- the system bus (systemd's and logind's process lists) ------------------------------
 # A stand-in for dbus-daemon: whoever connects to the system bus socket reads "HOST-BUS".
