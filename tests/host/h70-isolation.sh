@@ -53,6 +53,8 @@ fi
 a_mnt=$(host_ssh alice 'readlink /proc/self/ns/mnt')
 is "$(host_ssh alice 'sudo -n sh -c "id -un; readlink /proc/self/ns/mnt"' 2>&1)" "root
 $a_mnt" "sudo (to root) works in alice's set, and stays in it"
+is "$(host_ssh alice 'sudo -n -i readlink /proc/self/ns/mnt' 2>&1)" "$a_mnt" \
+	"sudo -i works in alice's set (pam_systemd, which cannot reach logind from there, is optional)"
 out=$(host_ssh alice 'sudo -n -u bob sh -c "echo RAN; readlink /proc/self/ns/mnt" 2>&1; echo rc=$?')
 like "$out" 'rc=1$' "sudo -u bob from alice's set fails"
 check "...and runs nothing" test "${out/RAN/}" = "$out"
