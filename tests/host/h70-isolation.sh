@@ -7,6 +7,16 @@
 # same commands do list bob's command line (the channel is real).
 . tests/host/lib.sh
 
+host_prepare
+# Until user@.service runs in the set (issue 11.3, HOST_EXPECT_USERMAN), pam_nsjail in the
+# systemd-user stack makes the user manager fail: take it out there, so that `systemctl --user`
+# can be checked against a running manager.
+if [ "${HOST_EXPECT_USERMAN:-0}" != 1 ]; then
+	grep -v pam_nsjail $HOST_ROOT/etc/pam.d/common-session-noninteractive \
+		>$HOST_ROOT/etc/pam.d/common-session-noninteractive-nonsj
+	sed 's/common-session-noninteractive$/common-session-noninteractive-nonsj/' \
+		$HOST_ROOT/usr/lib/pam.d/systemd-user >$HOST_ROOT/etc/pam.d/systemd-user
+fi
 host_boot
 # bob's secret: a command line that only his own set and the host should see (from a script,
 # so that it is not on the command line of the ssh client too)
@@ -45,11 +55,16 @@ is "$(host_ssh alice 'hostname')" alice-nsjhost "ssh logins still work"
 outside=$(host_exec setpriv --reuid=3001 --regid=3001 --init-groups journalctl --user -n 1 --no-pager 2>&1; echo "rc=$?")
 is "$(host_ssh alice 'journalctl --user -n 1 --no-pager 2>&1; echo rc=$?')" "$outside" \
 	"journalctl --user in alice's set answers as it does outside any set"
-if [ "$(host_run 'systemctl is-active user@3001.service')" = active ]; then
-	is "$(host_ssh alice 'systemctl --user is-system-running 2>&1')" running "systemctl --user works in alice's set"
-else
-	skip "systemctl --user: user@3001.service is not running on this branch (issue 11.3)"
-fi
+check "user@3001.service runs" host_wait 'systemctl is-active user@3001.service' 10
+like "$(host_ssh alice 'busctl --user list --no-pager 2>&1; echo rc=$?')" 'rc=0$' \
+	"alice's set: her own bus (/run/user/3001/bus) works, the system bus being hidden"
+# systemctl --user speaks to the manager directly, and sd-bus refuses a peer whose pid it cannot
+# see (SO_PEERCRED gives pid 0 across PID namespaces: ENODATA), with the system bus hidden or
+# not: it needs the manager inside the set (issue 11.3).
+gate HOST_EXPECT_USERMAN 'issue 11.3: the user manager outside the set'
+like "$(host_ssh alice 'systemctl --user is-system-running --wait 2>&1')" '^(running|degraded)$' \
+	"systemctl --user works in alice's set"
+ungate
 a_mnt=$(host_ssh alice 'readlink /proc/self/ns/mnt')
 is "$(host_ssh alice 'sudo -n sh -c "id -un; readlink /proc/self/ns/mnt"' 2>&1)" "root
 $a_mnt" "sudo (to root) works in alice's set, and stays in it"
