@@ -202,7 +202,10 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	} else {
 		if (a->debug)
 			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s), keeper pid %d", p.section,
-				   kept ? "loaded by the account phase" : cached ? "cached parse" : "parsed", (int)r.pid);
+				   kept	    ? "loaded by the account phase"
+				   : cached ? "cached parse"
+					    : "parsed",
+				   (int)r.pid);
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
 	}
