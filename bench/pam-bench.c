@@ -7,14 +7,15 @@
  *
  * For each of COUNT rounds, and for each case in turn (cases are interleaved round-robin, so
  * that a noisy machine disturbs every case alike), forks a child that calls
- * pam_start_confdir + pam_open_session + pam_close_session + pam_end and exits. A USER with
+ * pam_start_confdir + pam_acct_mgmt + pam_open_session + pam_close_session + pam_end (the
+ * account phase first, as sshd, su and sudo run it) and exits. A USER with
  * "%d" in it names a different user at every login of that case: BASE, BASE+1, ... (first
  * logins); "bu%d@500" starts that case at 500 instead of BASE. WARMUP rounds are run first and
  * not counted.
  *
  * Prints one line per case, times in microseconds:
  *   LABEL n=COUNT min=.. med=.. p90=.. mean=.. wmed=.. cpu=.. flt=.. fail=F
- * where min/med/p90/mean time the four PAM calls inside the child, wmed is the median of the
+ * where min/med/p90/mean time the five PAM calls inside the child, wmed is the median of the
  * whole child as its parent sees it (fork to reaped), and cpu the median CPU time (user + system,
  * from wait4) of the child and the children it reaped: on a busy machine a figure that waiting
  * for a CPU does not inflate; flt the median count of minor page faults of the same. -s FILE
@@ -58,7 +59,7 @@ static double now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* One whole session; 0 or the step that failed (1 start, 2 open, 3 close). */
+/* One whole session; 0 or the step that failed (1 start, 2 open, 3 close, 4 account). */
 static int session(const char *confdir, const char *service, const char *user, int quiet)
 {
 	struct pam_conv c = { conv, NULL };
@@ -70,6 +71,14 @@ static int session(const char *confdir, const char *service, const char *user, i
 		if (!quiet)
 			fprintf(stderr, "pam-bench: %s/%s: pam_start: %s\n", service, user, pam_strerror(h, ret));
 		return 1;
+	}
+	ret = pam_acct_mgmt(h, 0);
+	if (ret != PAM_SUCCESS) {
+		if (!quiet)
+			fprintf(stderr, "pam-bench: %s/%s: acct_mgmt: %s\n", service, user,
+				pam_strerror(h, ret));
+		pam_end(h, ret);
+		return 4;
 	}
 	ret = pam_open_session(h, 0);
 	if (ret != PAM_SUCCESS) {

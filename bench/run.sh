@@ -103,10 +103,14 @@ conf "$(cat conf/pam_nsjail.conf)" # the shipped defaults
 NPCONF=/etc/security/pam_nsjail-np.conf
 printf 'default { persist = false }\n' >"$NPCONF"
 chmod 0644 "$NPCONF"
-printf 'session required pam_permit.so\n' >"$PAMD/b-permit"
-printf 'session required %s\n' "$MODULE" >"$PAMD/b-nsjail"
-printf 'session required %s config=%s\n' "$MODULE" "$NPCONF" >"$PAMD/b-nsjail-np"
-printf 'session required pam_namespace.so\n' >"$PAMD/b-ns"
+# Every login runs the account phase first (pam-bench), as sshd, su and sudo do: pam_nsjail's
+# own account line where the module is used, as pam-auth-update installs it (common-account ends
+# with pam_permit: a stack of nothing but PAM_IGNORE fails).
+printf 'account required pam_permit.so\nsession required pam_permit.so\n' >"$PAMD/b-permit"
+printf 'account required %s\naccount required pam_permit.so\nsession required %s\n' "$MODULE" "$MODULE" >"$PAMD/b-nsjail"
+printf 'account required pam_permit.so\nsession required %s\n' "$MODULE" >"$PAMD/b-nsjail-noacct"
+printf 'account required %s config=%s\naccount required pam_permit.so\nsession required %s config=%s\n' "$MODULE" "$NPCONF" "$MODULE" "$NPCONF" >"$PAMD/b-nsjail-np"
+printf 'account required pam_permit.so\nsession required pam_namespace.so\n' >"$PAMD/b-ns"
 install -d -m 000 /run/world/tmp-inst # instance parent (unused by the tmpfs method, but checked)
 mounts0=$(wc -l </proc/self/mountinfo)
 
@@ -136,7 +140,7 @@ cg_total() { awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$1"; 
 # callgrind LABEL SERVICE USER: one session in-process under callgrind (pam-bench -1).
 callgrind() {
 	local label=$1 svc=$2 user=$3 k pre=()
-	if [ "$svc" = b-nsjail ]; then
+	if [ "$svc" = b-nsjail ] || [ "$svc" = b-nsjail-noacct ]; then
 		# valgrind 3.19 answers ENOSYS to pidfd_open/pidfd_send_signal: bench/cg-shim.c
 		k=$(keeper_pid "$user")
 		pre=("$RB/floor" withpidfd "$k" env "LD_PRELOAD=$RB/cg-shim.so")
@@ -147,7 +151,7 @@ callgrind() {
 	callgrind_annotate --inclusive=yes --threshold=100 "$W/cg.$label" >"$W/cg.$label.txt" 2>/dev/null
 	cp "$W/cg.$label.txt" "$BB/callgrind-$label.txt"
 	V[cg.$label.total]=$(cg_total "$W/cg.$label.txt")
-	for f in pam_sm_open_session pam_start_confdir nsj_user_lookup getgrouplist nsj_config_load_cached \
+	for f in pam_sm_open_session pam_sm_acct_mgmt pam_start_confdir nsj_user_lookup getgrouplist nsj_config_load_cached \
 		nsj_session_open; do
 		V[cg.$label.$f]=$(cg_fn "$W/cg.$label.txt" "$f")
 	done
@@ -175,6 +179,7 @@ counts() {
 		if [ "$1" = rejoin1 ]; then
 			callgrind permit b-permit "$U1"
 			callgrind rejoin1b b-nsjail "$U1" # the same once more: how stable the count is
+			callgrind noacct b-nsjail-noacct "$U1" # without the account line
 		fi
 		callgrind "$1" b-nsjail "$U1"
 	fi
@@ -218,6 +223,9 @@ for n in "${cps[@]}"; do
 		chmod 0755 /run/pam_nsjail-cache
 		pb nocache -n $((R / 2)) -w 5 permit=b-permit:$U1 rejoin=b-nsjail:$U1
 		chmod 0700 /run/pam_nsjail-cache
+		# What the account line costs: the same rejoin with pam_permit in its place.
+		say "  rejoin with and without pam_nsjail's account line"
+		pb acct -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 noacct=b-nsjail-noacct:$U1
 	fi
 	fl "n$n" unshare -n "$R"
 	say "  rejoin median $(us "$(g n$n.rejoin.med)") µs, pam_permit $(us "$(g n$n.permit.med)") µs, unshare $(us "$(g n$n.unshare.med)") µs"
@@ -273,6 +281,9 @@ awk -v m=$first_n '$1 ~ /^c/ && ++c <= m { print "first", $2, $3, $4, $5 }
 	$1 ~ /^p/ && ++p <= m { print "fpermit", $2, $3, $4, $5 }' "$W/create.samples" >"$W/first.samples"
 record first < <(sstats "$W/first.samples" first; sstats "$W/first.samples" fpermit)
 r_first=$(calc "$(g first.first.med) / $(g first.fpermit.med)")
+# The account line's share of a login: (rejoin with it - rejoin without) / rejoin with it.
+r_acct=$(calc "100 * ($(g acct.rejoin.med) - $(g acct.noacct.med)) / $(g acct.rejoin.med)")
+r_acct_cpu=$(calc "100 * ($(g acct.rejoin.cpu) - $(g acct.noacct.cpu)) / $(g acct.rejoin.cpu)")
 r_rejoin_n=$(calc "$(g n$NGOAL.rejoin.med) / $(g n1.rejoin.med)")
 r_rejoin_norm=$(calc "($(g n$NGOAL.rejoin.med) / $(g n$NGOAL.permit.med)) / ($(g n1.rejoin.med) / $(g n1.permit.med))")
 r_unshare_n=$(calc "$(g n$NGOAL.unshare.med) / $(g n1.unshare.med)")
@@ -293,6 +304,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	lat "pam_permit (baseline, at 1 set)" n1.permit n1.permit
 	lat "pam_nsjail rejoin (1 set)" n1.rejoin n1.permit 1.5
 	lat "pam_nsjail rejoin, no config cache" nocache.rejoin nocache.permit
+	lat "pam_nsjail rejoin, account line pam_permit" acct.noacct acct.permit
 	lat "pam_nsjail first login (sets 1-$first_n)" first.first first.fpermit 8
 	lat "pam_nsjail first login, persist=false (*)" np.np np.permit
 	lat "pam_namespace, tmpfs /tmp, noinit" ns0.ns ns0.permit
@@ -350,17 +362,18 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	echo "Stable counts of one whole session in-process (pam-bench -1): callgrind's Ir (user-space"
 	echo "instructions, inclusive per function) and strace's system calls. The same on any machine"
 	echo "with the same binaries, so they show what the latency figures cannot on a noisy machine."
-	printf '%-30s %10s %8s %10s %10s %9s %9s %9s %9s\n' "" "Ir total" syscalls "open_sess" "pam_start" "NSS user" "getgrlst" "config" "set join"
-	for l in permit rejoin1 rejoin1b "rejoin$NTOP"; do
+	printf '%-30s %10s %8s %10s %10s %10s %9s %9s %9s %9s\n' "" "Ir total" syscalls "acct_mgmt" "open_sess" "pam_start" "NSS user" "getgrlst" "config" "set join"
+	for l in permit rejoin1 rejoin1b noacct "rejoin$NTOP"; do
 		[ -n "${V[cg.$l.total]:-}${V[sc.$l]:-}" ] || continue
 		case $l in
 		permit) t="pam_permit session" ;;
 		rejoin1b) t="  the same, again" ;;
+		noacct) t="  account line pam_permit" ;;
 		rejoin1) t="pam_nsjail rejoin (1 set)" ;;
 		*) t="pam_nsjail rejoin (${l#rejoin} sets)" ;;
 		esac
-		printf '%-30s %10s %8s %10s %10s %9s %9s %9s %9s\n' "$t" "${V[cg.$l.total]:--}" "${V[sc.$l]:--}" \
-			"${V[cg.$l.pam_sm_open_session]:--}" "${V[cg.$l.pam_start_confdir]:--}" "${V[cg.$l.nsj_user_lookup]:--}" \
+		printf '%-30s %10s %8s %10s %10s %10s %9s %9s %9s %9s\n' "$t" "${V[cg.$l.total]:--}" "${V[sc.$l]:--}" \
+			"${V[cg.$l.pam_sm_acct_mgmt]:--}" "${V[cg.$l.pam_sm_open_session]:--}" "${V[cg.$l.pam_start_confdir]:--}" "${V[cg.$l.nsj_user_lookup]:--}" \
 			"${V[cg.$l.getgrouplist]:--}" "${V[cg.$l.nsj_config_load_cached]:--}" "${V[cg.$l.nsj_session_open]:--}"
 	done
 	[ "$CG" = yes ] || echo "(callgrind skipped: valgrind not installed, or BENCH_CALLGRIND=0)"
@@ -374,6 +387,9 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	echo "Goals"
 	printf '  %-52s %10s  %s\n' "rejoin ≤ 1.5× a pam_permit session" "${r_rejoin}×" "$(verdict "$r_rejoin" 1.5)"
 	printf '  %-52s %10s  %s\n' "first login ≤ 8× a pam_permit session" "${r_first}×" "$(verdict "$r_first" 8)"
+	printf '  %-52s %10s  %s\n' "account line ≤ 3 % of a rejoin (median; cpu $r_acct_cpu %)" "$r_acct %" "$(verdict "$r_acct" 3)"
+	[ "$CG" = yes ] && printf '  %-52s %10s  %s\n' "  (instructions: $(($(g cg.rejoin1.total) - $(g cg.noacct.total))) Ir," \
+		"$(calc "100 * ($(g cg.rejoin1.total) - $(g cg.noacct.total)) / $(g cg.rejoin1.total)") %)" "$(verdict "$(calc "100 * ($(g cg.rejoin1.total) - $(g cg.noacct.total)) / $(g cg.rejoin1.total)")" 3)"
 	printf '  %-52s %10s  %s\n' "rejoin at $NGOAL sets ≤ 1.2× at 1 set" "${r_rejoin_n}×" "$(verdict "$r_rejoin_n" 1.2)"
 	printf '  %-52s %10s\n' "  (norm ${r_rejoin_norm}×, cpu $(calc "$(g n$NGOAL.rejoin.cpu) / $(g n1.rejoin.cpu)")×; instructions at $NTOP sets:" \
 		"$([ -n "${V[cg.rejoin$NTOP.total]:-}" ] && calc "$(g cg.rejoin$NTOP.total) / $(g cg.rejoin1.total)" || echo -)×)"

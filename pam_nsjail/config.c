@@ -36,7 +36,7 @@
 #define CONFIG_MAX	  (1u << 20) /* a config larger than 1 MiB is a mistake or an attack */
 #define NAME_MAX_LEN	  256	     /* user and group names in section titles */
 #define HOSTNAME_TMPL_MAX 255	     /* fits struct nsj_policy.hostname_tmpl */
-#define NSJ_KEY_ALL	  ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1)
+#define NSJ_KEY_ALL	  (((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS)
 
 /* One parse: where its messages go, and the section header lines found by the pre-scan. */
 struct pctx {
@@ -317,6 +317,8 @@ static const struct {
 	{ "tmp", "none", NSJ_TMP_NONE },
 	{ "propagation", "slave", NSJ_PROP_SLAVE },
 	{ "propagation", "private", NSJ_PROP_PRIVATE },
+	{ "system_bus", "hidden", NSJ_BUS_HIDDEN },
+	{ "system_bus", "host", NSJ_BUS_HOST },
 };
 
 static int cb_word(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
@@ -327,7 +329,9 @@ static int cb_word(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 			return 0;
 		}
 	cfg_error(cfg, "%s: unknown value \"%s\" (expected %s)", opt->name, value,
-		  strcmp(opt->name, "tmp") == 0 ? "tmpfs, dir or none" : "slave or private");
+		  strcmp(opt->name, "tmp") == 0		 ? "tmpfs, dir or none"
+		  : strcmp(opt->name, "system_bus") == 0 ? "hidden or host"
+							 : "slave or private");
 	return -1;
 }
 
@@ -490,6 +494,7 @@ static const struct {
 	{ "tmp_size", NSJ_KEY_TMP_SIZE },   { "tmp_dir", NSJ_KEY_TMP_DIR },
 	{ "tmp_paths", NSJ_KEY_TMP_PATHS }, { "propagation", NSJ_KEY_PROPAGATION },
 	{ "persist", NSJ_KEY_PERSIST },	    { "idle_timeout", NSJ_KEY_IDLE_TIMEOUT },
+	{ "system_bus", NSJ_KEY_SYSTEM_BUS },
 };
 
 static void free_paths(char **v, size_t n)
@@ -537,6 +542,7 @@ static int copy_key(cfg_t *sec, unsigned bit, const char *name, struct nsj_secti
 	case NSJ_KEY_TMP: s->tmp = (enum nsj_tmp)cfg_getint(sec, name); break;
 	case NSJ_KEY_PROPAGATION: s->propagation = (enum nsj_prop)cfg_getint(sec, name); break;
 	case NSJ_KEY_IDLE_TIMEOUT: s->idle_timeout = (unsigned)cfg_getint(sec, name); break;
+	case NSJ_KEY_SYSTEM_BUS: s->system_bus = (enum nsj_bus)cfg_getint(sec, name); break;
 	case NSJ_KEY_HOSTNAME: return copy_str(&s->hostname, cfg_getstr(sec, name));
 	case NSJ_KEY_TMP_DIR: return copy_str(&s->tmp_dir, cfg_getstr(sec, name));
 	case NSJ_KEY_TMP_PATHS: return copy_paths(sec, s);
@@ -582,14 +588,17 @@ static int builtin_defaults(struct nsj_section *d)
 		.tmp = NSJ_TMP_TMPFS,
 		.tmp_size = 512ull << 20,
 		.tmp_dir = strdup("/var/lib/pam_nsjail/tmp/%U"),
-		.tmp_paths = calloc(2, sizeof(char *)),
-		.n_tmp_paths = 1,
+		.tmp_paths = calloc(3, sizeof(char *)),
+		.n_tmp_paths = 2,
 		.propagation = NSJ_PROP_SLAVE,
 		.persist = true,
+		.system_bus = NSJ_BUS_HIDDEN,
 	};
-	if (d->tmp_paths != NULL)
+	if (d->tmp_paths != NULL) {
 		d->tmp_paths[0] = strdup("/tmp");
-	if (!d->hostname || !d->tmp_dir || !d->tmp_paths || !d->tmp_paths[0])
+		d->tmp_paths[1] = strdup("/var/tmp");
+	}
+	if (!d->hostname || !d->tmp_dir || !d->tmp_paths || !d->tmp_paths[0] || !d->tmp_paths[1])
 		return -ENOMEM;
 	return 0;
 }
@@ -651,6 +660,7 @@ static int parse(struct pctx *x, const char *text, struct nsj_config **out)
 		CFG_INT_CB("propagation", 0, CFGF_NODEFAULT, cb_word),
 		CFG_BOOL("persist", cfg_true, CFGF_NODEFAULT),
 		CFG_INT_CB("idle_timeout", 0, CFGF_NODEFAULT, cb_uint),
+		CFG_INT_CB("system_bus", 0, CFGF_NODEFAULT, cb_word),
 		CFG_END(),
 	};
 	cfg_opt_t opts[] = {
@@ -724,6 +734,8 @@ static void merge(const struct nsj_section *s, const struct nsj_section *d, stru
 		e->persist = d->persist;
 	if (!(s->set & NSJ_KEY_IDLE_TIMEOUT))
 		e->idle_timeout = d->idle_timeout;
+	if (!(s->set & NSJ_KEY_SYSTEM_BUS))
+		e->system_bus = d->system_bus;
 }
 
 static const char *tmp_word(enum nsj_tmp t)

@@ -70,6 +70,8 @@ void nsj_ns_mask_format(unsigned mask, char *buf, size_t size);
 
 enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
 enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
+/* system_bus: hidden covers /run/dbus in the set (setup.c); host leaves the host's bus there. */
+enum nsj_bus { NSJ_BUS_HIDDEN, NSJ_BUS_HOST };
 enum nsj_sec_kind { NSJ_SEC_DEFAULT, NSJ_SEC_USER, NSJ_SEC_GROUP };
 
 /* Bits of struct nsj_section.set: which keys the section sets itself. */
@@ -84,6 +86,7 @@ enum nsj_key {
 	NSJ_KEY_PROPAGATION = 1u << 7,
 	NSJ_KEY_PERSIST = 1u << 8,
 	NSJ_KEY_IDLE_TIMEOUT = 1u << 9,
+	NSJ_KEY_SYSTEM_BUS = 1u << 12,
 };
 
 /* One section of the file. Values of keys not in `set` are unspecified (but valid to free). */
@@ -103,6 +106,7 @@ struct nsj_section {
 	enum nsj_prop propagation;
 	bool persist;
 	unsigned idle_timeout; /* seconds, 0 = never */
+	enum nsj_bus system_bus;
 };
 
 struct nsj_config {
@@ -211,6 +215,7 @@ struct nsj_policy {
 	enum nsj_prop propagation;
 	bool persist;
 	unsigned idle_timeout;
+	enum nsj_bus system_bus;
 	char pin_dir[4096];
 	/* Where it came from, recorded with a set it makes (live.c): */
 	uint64_t conf_hash;  /* the config's text_hash */
@@ -370,6 +375,21 @@ int nsj_policy_resolve_live(const struct nsj_config *c, const struct nsj_user *u
 
 /* Was the set recorded in r made under policy p (same config text, same section)? */
 bool nsj_record_policy_is(const struct nsj_record *r, const struct nsj_policy *p);
+
+/* ---- the account phase (account.c) ----------------------------------------------------- */
+
+/*
+ * 1 and *owner when the calling process's mount namespace is a set's (the set-owner mark under
+ * pin_dir, see setup.h), else 0. Any process; no side effects.
+ */
+int nsj_set_owner(const char *pin_dir, uid_t *owner);
+
+/*
+ * Would open_session for u certainly be refused, from where the caller is? -EPERM with the
+ * reason when the caller is inside another user's set and the policy jails u; a policy that
+ * cannot be resolved is its -errno; else 0. Runs in the caller; no side effects.
+ */
+int nsj_account_check(const struct nsj_config *c, const struct nsj_user *u, struct nsj_err *err);
 
 /* ---- misc (util.c) -------------------------------------------------------------------- */
 

@@ -485,6 +485,7 @@ static void print_policy(const struct nsj_policy *p)
 	printf("}\npropagation = %s\n", p->propagation == NSJ_PROP_SLAVE ? "slave" : "private");
 	printf("persist = %s\n", p->persist ? "true" : "false");
 	printf("idle_timeout = %u\n", p->idle_timeout);
+	printf("system_bus = %s\n", p->system_bus == NSJ_BUS_HOST ? "host" : "hidden");
 	if (p->jailed)
 		puts("jailed: yes");
 	else

@@ -3,6 +3,7 @@
  * pam_nsjail.c — the PAM glue: parse the module arguments, load the policy, call the core,
  * log one line, map the result to a PAM code. No namespace logic lives here.
  *
+ *   account required pam_nsjail.so [config=PATH] [on_error=deny|allow] [debug]
  *   session required pam_nsjail.so [config=PATH] [on_error=deny|allow] [debug]
  */
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@
 #include "nsj.h"
 
 #define DATA_KEY "pam_nsjail_session"
+#define CONFIG_KEY "pam_nsjail_config" /* the account phase's config, for the session */
 #define PAM_EXPORT __attribute__((visibility("default")))
 
 struct args {
@@ -80,7 +82,12 @@ static void log_line(pam_handle_t *pamh, int prio, const char *user, uid_t uid,
 		   (unsigned long long)(nsj_now_us() - t0), action);
 }
 
-/* A failure: log it, then deny, or let the session go on unjailed (on_error=allow, root). */
+/*
+ * A failure: log it, then deny, or let the session go on unjailed (on_error=allow, root).
+ * Denied is PAM_PERM_DENIED, not PAM_SESSION_ERR: sudo treats PAM_SESSION_ERR from
+ * pam_open_session as "no session" and runs the command all the same; every caller (sudo, sshd,
+ * su, login, cron) ends on any other error.
+ */
 static int fail(pam_handle_t *pamh, const struct args *a, const char *user, uid_t uid,
 		uint64_t t0, const struct nsj_err *e)
 {
@@ -96,7 +103,7 @@ static int fail(pam_handle_t *pamh, const struct args *a, const char *user, uid_
 	if (a->debug)
 		for (const char *p = strchr(e->msg, '\n'); p; p = strchr(p + 1, '\n'))
 			pam_syslog(pamh, LOG_DEBUG, "  %.*s", (int)strcspn(p + 1, "\n"), p + 1);
-	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
+	return allow ? PAM_SUCCESS : PAM_PERM_DENIED;
 }
 
 static void session_cleanup(pam_handle_t *pamh, void *data, int error_status)
@@ -133,6 +140,32 @@ static int remember(pam_handle_t *pamh, const struct nsj_policy *p, const struct
 	return 0;
 }
 
+static void config_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	nsj_config_free(data);
+}
+
+/*
+ * Keep the config the account phase loaded for the session of the same PAM handle (sshd, su
+ * and sudo open it right after), which then need not read it again: the account line costs a
+ * login next to nothing (make bench). On failure c stays the caller's.
+ */
+static bool keep_config(pam_handle_t *pamh, struct nsj_config *c)
+{
+	return pam_set_data(pamh, CONFIG_KEY, c, config_cleanup) == PAM_SUCCESS;
+}
+
+/* The config the account phase of this handle kept, if it was loaded from the same path. */
+static const struct nsj_config *kept_config(pam_handle_t *pamh, const char *path)
+{
+	const struct nsj_config *c = NULL;
+
+	if (pam_get_data(pamh, CONFIG_KEY, (const void **)&c) != PAM_SUCCESS || c == NULL ||
+	    strcmp(c->path, path) != 0)
+		return NULL;
+	return c;
+}
+
 /*
  * The policy, then the set. A rejoin takes its section from the live set's record when that was
  * made under this config text (live.c), without enumerating the user's groups; when the set
@@ -164,6 +197,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 {
 	struct nsj_user u = { 0 };
 	struct nsj_config *c = NULL;
+	const struct nsj_config *kept = NULL;
 	struct nsj_policy p;
 	struct nsj_record r;
 	struct nsj_err e = { 0 };
@@ -177,8 +211,9 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	if (a->config[0] != '/') {
 		nsj_err_set(&e, EINVAL, "option config=%s: not an absolute path", a->config);
 		ret = fail(pamh, a, name, u.uid, t0, &e);
-	} else if (nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0 ||
-		   policy_and_set(c, &u, &p, &r, &act, &pidfd, &e) < 0) {
+	} else if (((kept = kept_config(pamh, a->config)) == NULL &&
+		    nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0) ||
+		   policy_and_set(kept ? kept : c, &u, &p, &r, &act, &pidfd, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (!p.jailed) {
 		char action[200];
@@ -192,7 +227,9 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	} else {
 		if (a->debug)
 			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s%s), keeper pid %d", p.section,
-				   cached ? "cached parse" : "parsed",
+				   kept	    ? "loaded by the account phase"
+				   : cached ? "cached parse"
+					    : "parsed",
 				   p.from_record ? ", section of the live set" : "", (int)r.pid);
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
@@ -212,7 +249,7 @@ PAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	if (pam_get_item(pamh, PAM_USER, (const void **)&name) != PAM_SUCCESS || name == NULL ||
 	    name[0] == '\0') {
 		pam_syslog(pamh, LOG_ERR, "user=? action=failed: no user name");
-		return a.allow ? PAM_SUCCESS : PAM_SESSION_ERR;
+		return a.allow ? PAM_SUCCESS : PAM_PERM_DENIED;
 	}
 	return open_session(pamh, &a, name, t0);
 }
@@ -258,9 +295,74 @@ PAM_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
 	return PAM_IGNORE;
 }
 
+/* The account phase refuses: one log line, and the reason to the user unless PAM_SILENT. */
+static int refuse(pam_handle_t *pamh, int flags, const char *user, uid_t uid, uint64_t t0,
+		  const struct nsj_err *e)
+{
+	char first[512], action[600];
+
+	nsj_err_first(e, first, sizeof(first));
+	snprintf(action, sizeof(action), "refused: %s", first);
+	log_line(pamh, LOG_ERR, user, uid, NULL, t0, action);
+	if (!(flags & PAM_SILENT))
+		pam_error(pamh, "pam_nsjail: %s", first);
+	return PAM_PERM_DENIED;
+}
+
+/*
+ * What open_session is certain to refuse (on_error=deny, not root): the policy cannot be loaded,
+ * or the caller is inside another user's set. When PAM_USER is the user who runs the caller
+ * (sudo authenticates the invoking user, and sets the target only for the session), the
+ * session's user is not known yet: nothing is certain, and open_session decides.
+ * The common case costs the config's cached load and one open(): the user is looked up through
+ * NSS only when something may be refused (make bench, "account phase").
+ */
+static int account(pam_handle_t *pamh, int flags, const struct args *a, const char *name,
+		   uint64_t t0)
+{
+	struct nsj_user u = { 0 };
+	struct nsj_config *c = NULL;
+	struct nsj_err e = { 0 }, ce = { 0 };
+	bool cached;
+	uid_t owner;
+	int ret = PAM_IGNORE, loaded = -EINVAL;
+
+	if (a->config[0] != '/')
+		nsj_err_set(&ce, EINVAL, "option config=%s: not an absolute path", a->config);
+	else
+		loaded = nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &ce);
+	if (loaded == 0 && !nsj_set_owner(c->pin_dir, &owner)) {
+		if (!keep_config(pamh, c))
+			nsj_config_free(c);
+		return PAM_IGNORE;
+	}
+	if (nsj_user_lookup(name, &u, &e) < 0)
+		ret = refuse(pamh, flags, name, (uid_t)-1, t0, &e);
+	else if (u.uid == 0 || u.uid == getuid())
+		ret = PAM_IGNORE;
+	else if (loaded < 0)
+		ret = refuse(pamh, flags, name, u.uid, t0, &ce);
+	else if (nsj_account_check(c, &u, &e) < 0)
+		ret = refuse(pamh, flags, name, u.uid, t0, &e);
+	nsj_config_free(c);
+	nsj_user_free(&u);
+	return ret;
+}
+
 PAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	return PAM_IGNORE;
+	uint64_t t0 = nsj_now_us();
+	const char *name = NULL;
+	struct args a;
+
+	parse_args(pamh, argc, argv, &a);
+	/* on_error=allow: open_session never refuses, so neither does this. */
+	if (a.allow)
+		return PAM_IGNORE;
+	if (pam_get_item(pamh, PAM_USER, (const void **)&name) != PAM_SUCCESS || name == NULL ||
+	    name[0] == '\0')
+		return PAM_IGNORE; /* whoever asks for a user name next refuses it */
+	return account(pamh, flags, &a, name, t0);
 }
 
 PAM_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)

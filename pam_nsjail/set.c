@@ -414,28 +414,6 @@ static void remember_policy(int udir, const struct nsj_policy *p, struct nsj_rec
 	nsj_record_write(udir, r, &ignore);
 }
 
-/* 1 and *owner when the caller's mount namespace is a set's (its cover's mark), else 0. */
-static int inside_set(const char *pin_dir, uid_t *owner)
-{
-	char path[4200], buf[32];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, NSJ_INSIDE_MARK);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 077)
-		    ? read(fd, buf, sizeof(buf) - 1) : -1;
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	*owner = (uid_t)strtoul(buf, NULL, 10);
-	return 1;
-}
-
 static int stay_inside(const struct nsj_policy *p, const struct nsj_user *u, uid_t owner,
 		       struct nsj_record *r, struct nsj_err *err)
 {
@@ -461,7 +439,7 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 	uid_t owner;
 
 	*pidfd_out = -1;
-	if (inside_set(p->pin_dir, &owner)) {
+	if (nsj_set_owner(p->pin_dir, &owner)) {
 		*action = NSJ_ACT_INSIDE;
 		return stay_inside(p, u, owner, r, err);
 	}

@@ -357,6 +357,64 @@ static int lo_up(struct nsj_err *err)
 	return ret;
 }
 
+/*
+ * A new mqueue instance on /dev/mqueue: made here, in K, it belongs to the set's IPC namespace,
+ * so it lists the set's own queues (mq_open) and a file made in it is a queue of the set, not of
+ * the host. A host without /dev/mqueue gets none (nothing is made on the host's /dev): the
+ * queues are private all the same, only not listed as files.
+ */
+static int mqueue_at(const char *path, struct nsj_err *err)
+{
+	int target, fs, mnt, ret;
+
+	target = open_beneath(AT_FDCWD, path, O_PATH | O_DIRECTORY);
+	if (target < 0 && errno == ENOENT)
+		return 0;
+	if (target < 0)
+		return nsj_err_set(err, errno, "%s: %m", path);
+	fs = fsopen("mqueue", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "pam_nsjail", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		ret = nsj_err_set(err, errno, "mqueue: %m");
+	} else if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+				  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0) {
+		ret = nsj_err_set(err, errno, "mqueue: %m");
+	} else {
+		ret = attach(mnt, target, path, err);
+		close(mnt);
+	}
+	if (fs >= 0)
+		close(fs);
+	close(target);
+	return ret;
+}
+
+/*
+ * system_bus = hidden: an empty read-only tmpfs over the directory of the system bus socket.
+ * Through the bus, systemd and logind answer from the host's /proc (systemctl status, loginctl
+ * session-status, GetUnitProcesses list every user's processes with their command lines), so
+ * the set's own /proc is not enough. The directory is covered, not the socket: a dbus restart
+ * makes a new socket in the host's directory, which stays under the cover. A host without the
+ * directory has no bus to hide (nothing is made on the host). /var/run is a symlink to /run on
+ * Debian; where it is a directory of its own, its dbus is covered too.
+ */
+static int hide_bus_dir(const char *path, struct nsj_err *err)
+{
+	int target = open_beneath(AT_FDCWD, path, O_PATH | O_DIRECTORY), mnt, ret;
+
+	if (target < 0 && (errno == ENOENT || (errno == ELOOP && strcmp(path, "/run/dbus") != 0)))
+		return 0;
+	if (target < 0)
+		return nsj_err_set(err, errno, "%s: %m", path);
+	mnt = tmpfs_new("0755", 4096,
+			MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+	ret = mnt < 0 ? mnt : attach(mnt, target, path, err);
+	if (mnt >= 0)
+		close(mnt);
+	close(target);
+	return ret;
+}
+
 static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err *err)
 {
 	unsigned long prop = p->propagation == NSJ_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
@@ -371,8 +429,14 @@ static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err 
 			return nsj_err_set(err, errno, "mount /proc: %m");
 	if (p->namespaces & NSJ_NSF(NSJ_NS_IPC))
 		ret = tmpfs_at("/dev/shm", "1777", p->tmp_size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+	if (ret == 0 && (p->namespaces & NSJ_NSF(NSJ_NS_IPC)))
+		ret = mqueue_at("/dev/mqueue", err);
 	if (ret == 0 && p->tmp != NSJ_TMP_NONE)
 		ret = setup_tmp(p, err);
+	if (ret == 0 && p->system_bus == NSJ_BUS_HIDDEN)
+		ret = hide_bus_dir("/run/dbus", err);
+	if (ret == 0 && p->system_bus == NSJ_BUS_HIDDEN)
+		ret = hide_bus_dir("/var/run/dbus", err);
 	if (ret == 0)
 		ret = cover_pin_dir(p->pin_dir, owner, hosts ? p->hostname : NULL, err);
 	return ret;

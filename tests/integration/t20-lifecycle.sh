@@ -185,7 +185,8 @@ is "$(as dave 'readlink /proc/self/ns/net')" "$(as dave 'readlink /proc/self/ns/
 
 # --- tmp = dir: a persistent per-user directory ----------------------------------------
 install -d -m 0755 /run/world/tmproot
-conf 'default { tmp = dir  tmp_dir = "/run/world/tmproot/%U"  tmp_paths = {"/tmp", "/var/tmp"} }'
+# (tmp_paths not set: the default has /var/tmp too)
+conf 'default { tmp = dir  tmp_dir = "/run/world/tmproot/%U" }'
 reset_all
 as alice 'echo kept > /tmp/persist; echo v > /var/tmp/vfile'
 is "$(stat -c %a:%U /run/world/tmproot/3001)" "700:root" "tmp = dir: the per-user directory is root-owned 0700"

@@ -42,7 +42,7 @@ is "$?" "90" "a config writable by others is refused"
 like "$(last_log)" "action=failed: $CONF: writable by group or others" "...with its reason"
 chmod 0664 "$CONF"
 out=$(as alice 'echo RAN' 2>&1)
-is "$?:$out" "90:pam-harness: open_session: Cannot make/remove an entry for the specified session" \
+is "$?:$out" "90:pam-harness: open_session: Permission denied" \
 	"a config writable by its group is refused"
 like "$(last_log)" "action=failed: $CONF: writable by group or others" "...with its reason"
 chmod 0644 "$CONF"

@@ -83,7 +83,7 @@ if [ -x "$(command -v systemd-tmpfiles)" ]; then
 fi
 check "nsjailctl runs and validates the shipped config" /usr/sbin/nsjailctl check
 check "profile is not enabled by default" \
-	bash -c '! grep -q pam_nsjail /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive'
+	bash -c '! grep -q pam_nsjail /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive /etc/pam.d/common-account'
 check "pam-auth-update knows the profile" grep -qx nsjail /var/lib/pam/seen
 
 # --- enable -----------------------------------------------------------------------------------
@@ -94,6 +94,9 @@ is "$(last_session /etc/pam.d/common-session)" "session required pam_nsjail.so" 
 	"common-session: pam_nsjail is the last session line"
 is "$(last_session /etc/pam.d/common-session-noninteractive)" "session required pam_nsjail.so" \
 	"common-session-noninteractive (cron, su -c): pam_nsjail is the last session line"
+last_account() { grep -E '^[[:space:]]*account[[:space:]]' "$1" | tail -n1 | tr -s ' \t' ' ' | sed 's/ *$//'; }
+is "$(last_account /etc/pam.d/common-account)" "account required pam_nsjail.so" \
+	"common-account: the account line is installed too (refusals that sudo enforces)"
 if grep -q pam_systemd /etc/pam.d/common-session; then
 	sys=$(grep -n pam_systemd /etc/pam.d/common-session | tail -n1 | cut -d: -f1)
 	nsj=$(grep -n pam_nsjail /etc/pam.d/common-session | cut -d: -f1)
@@ -152,6 +155,7 @@ is "$rc" 0 "dpkg -r removes it"
 check "common-session no longer has pam_nsjail" bash -c '! grep -q pam_nsjail /etc/pam.d/common-session'
 check "common-session-noninteractive no longer has pam_nsjail" \
 	bash -c '! grep -q pam_nsjail /etc/pam.d/common-session-noninteractive'
+check "common-account no longer has pam_nsjail" bash -c '! grep -q pam_nsjail /etc/pam.d/common-account'
 check "pam-auth-update forgot the profile" bash -c '! grep -qx nsjail /var/lib/pam/seen'
 check "the module is gone" test ! -e "/lib/$multiarch/security/pam_nsjail.so"
 check "alice's keeper survives the removal" alive "$kpid"

@@ -18,6 +18,7 @@ cat >/etc/pam.d/sshd <<EOF
 @include common-auth
 account    required     pam_nologin.so
 @include common-account
+account    required     $MODULE
 session    required     pam_loginuid.so
 session    optional     pam_keyinit.so force revoke
 session    required     pam_limits.so
@@ -290,7 +291,16 @@ else
 fi
 
 # --- on_error = deny: a setup failure gives no shell -----------------------------------
+# With the account line (as pam-auth-update installs it) a config that cannot be loaded is
+# refused before the session: sshd ends the login at authentication.
 conf 'default { bogus = 1 }'
+out=$(s alice 'echo RAN')
+rc=$?
+isnt "$out" "RAN" "on_error=deny, broken config, account line: the command does not run"
+is "$rc" "255" "on_error=deny, broken config, account line: refused at authentication (ssh exits 255)"
+check "...refused by the account phase, logged" log_has "pam_nsjail(sshd:account): user=alice uid=3001 .*action=refused: $CONF:1"
+# Without it (a stack an administrator wrote by hand) the session fails, and sshd ends the login.
+grep -v "^account    required     $MODULE\$" $W/pam-sshd.good >/etc/pam.d/sshd
 out=$(s alice 'echo RAN')
 rc=$?
 isnt "$out" "RAN" "on_error=deny, broken config: the command does not run"
@@ -313,6 +323,8 @@ like "$out" 'remote port forwarding failed' "on_error=deny, ssh -N -R: remote po
 conf 'min_uid = 1000
 default { tmp_size = "16M" }'
 is "$(s alice 'echo RAN')" "RAN" "a fixed config lets alice in again"
+cp $W/pam-sshd.good /etc/pam.d/sshd
+is "$(s alice 'echo RAN')" "RAN" "...with the account line too"
 
 # --- end: sshd goes away ---------------------------------------------------------------
 kill "$SSHD_PID"

@@ -20,6 +20,7 @@ session    required   pam_env.so readenv=1 envfile=/etc/default/locale
 session    required   pam_limits.so
 @include common-auth
 @include common-account
+account    required   $MODULE
 @include common-session-noninteractive
 session    required   $MODULE
 EOF
@@ -54,6 +55,7 @@ session    required   pam_limits.so
 session    optional   pam_lastlog.so
 session    optional   pam_keyinit.so force revoke
 @include common-account
+account    required   $MODULE
 @include common-session-noninteractive
 session    required   $MODULE
 @include common-password
@@ -66,12 +68,14 @@ session    required   pam_loginuid.so
 session    required   pam_env.so
 session    required   pam_env.so envfile=/etc/default/locale
 @include common-account
+account    required   $MODULE
 @include common-session-noninteractive
 session    required   pam_limits.so
 session    required   $MODULE
 EOF
 cat >/etc/pam.d/systemd-user <<EOF
 @include common-account
+account    required   $MODULE
 session    required   pam_loginuid.so
 session    required   pam_limits.so
 @include common-session-noninteractive
@@ -206,7 +210,7 @@ bmark=$(as bob 'cat /tmp/mark')
 out=$(as_root_in alice "hostname; timeout 20 su - bob -c '$PROBE'; echo rc=\$?" 2>&1)
 is "$(head -n1 <<<"$out")" "alice-$short" "su - bob is run from inside alice's set (as root there)"
 like "$out" 'rc=1' "su - bob from inside alice's set is refused"
-check "...with a clear reason in the log" log_has "pam_nsjail(su-l:session): user=bob uid=3002 .*action=failed: the caller is inside the set of uid 3001, and a PID namespace cannot be left"
+check "...with a clear reason in the log, from the account phase" log_has "pam_nsjail(su-l:account): user=bob uid=3002 .*action=refused: the caller is inside the set of uid 3001, and a PID namespace cannot be left"
 [[ "$out" != *"$mark"* ]] && [[ "$out" != *"$bmark"* ]] && [[ "$out" != *"lab-bob"* ]]
 check "su - bob from inside alice's set never gives bob a shell in alice's set" test $? -eq 0
 is "$(pgrep -c -f '^nsjail-keeper --uid 3002 ')" "1" "...and makes no second set for bob"
@@ -246,7 +250,7 @@ check "su - alice from inside alice's set logs action=joined (already in the set
 log_sync
 # (su/runuser from inside alice's set are tested above; their failures are not counted here)
 errs=$(grep -E '\((su|su-l|runuser|runuser-l|login):' "$NSJ_LOG" | grep -iE 'error|fail|cannot|unable' |
-	grep -vE ': pam_nsjail\((su-l|runuser):session\): user=bob uid=3002 ns=- .*action=failed: the caller is inside the set of uid 3001')
+	grep -vE ': pam_nsjail\((su-l|runuser):(session|account)\): user=bob uid=3002 ns=- .*action=(failed|refused): the caller is inside the set of uid 3001')
 is "$errs" "" "no PAM module of su, runuser or login logged an error"
 opens=$(grep -cE 'pam_nsjail\((su|su-l|runuser|runuser-l|login):session\): user=(alice|bob) .*action=(created|joined)' "$NSJ_LOG")
 closes=$(grep -cE 'pam_nsjail\((su|su-l|runuser|runuser-l|login):session\): user=(alice|bob) .*action=closed' "$NSJ_LOG")

@@ -92,7 +92,7 @@ static const char full[] =
 	"group \"admins\" { enable = false }\n" /* 20 */
 	"group lab\n"				/* 21 */
 	"{\n"					/* 22: the header's '{' */
-	"    hostname = \"lab-%u\"  tmp_size = \"1G\"\n"
+	"    hostname = \"lab-%u\"  tmp_size = \"1G\"  system_bus = host\n"
 	"}\n"
 	"user \"alice\" { namespaces = {mount, uts} tmp = tmpfs tmp_paths = {} tmp = none }\n" /* 25
 												*/
@@ -109,7 +109,7 @@ static void test_full(void **state)
 	assert_int_equal(d->kind, NSJ_SEC_DEFAULT);
 	assert_null(d->name);
 	assert_int_equal(d->line, 6);
-	assert_int_equal(d->set, (NSJ_KEY_IDLE_TIMEOUT << 1) - 1);
+	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS);
 	assert_false(d->enable);
 	assert_int_equal(d->namespaces, (1u << NSJ_NS_COUNT) - 1);
 	assert_string_equal(d->hostname, "%H_%u");
@@ -139,9 +139,10 @@ static void test_full(void **state)
 	s = &c->groups[1];
 	assert_string_equal(s->name, "lab");
 	assert_int_equal(s->line, 22);
-	assert_int_equal(s->set, NSJ_KEY_HOSTNAME | NSJ_KEY_TMP_SIZE);
+	assert_int_equal(s->set, NSJ_KEY_HOSTNAME | NSJ_KEY_TMP_SIZE | NSJ_KEY_SYSTEM_BUS);
 	assert_string_equal(s->hostname, "lab-%u");
 	assert_int_equal(s->tmp_size, 1ull << 30);
+	assert_int_equal(s->system_bus, NSJ_BUS_HOST);
 	s = &c->users[1];
 	assert_string_equal(s->name, "alice");
 	assert_int_equal(s->line, 25);
@@ -162,18 +163,20 @@ static void test_full(void **state)
 
 static void assert_builtin(const struct nsj_section *d)
 {
-	assert_int_equal(d->set, (NSJ_KEY_IDLE_TIMEOUT << 1) - 1);
+	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS);
 	assert_true(d->enable);
 	assert_int_equal(d->namespaces, NSJ_NS_DEFAULT);
 	assert_string_equal(d->hostname, "%u-%h");
 	assert_int_equal(d->tmp, NSJ_TMP_TMPFS);
 	assert_int_equal(d->tmp_size, 512ull << 20);
 	assert_string_equal(d->tmp_dir, "/var/lib/pam_nsjail/tmp/%U");
-	assert_int_equal(d->n_tmp_paths, 1);
+	assert_int_equal(d->n_tmp_paths, 2);
 	assert_string_equal(d->tmp_paths[0], "/tmp");
+	assert_string_equal(d->tmp_paths[1], "/var/tmp");
 	assert_int_equal(d->propagation, NSJ_PROP_SLAVE);
 	assert_true(d->persist);
 	assert_int_equal(d->idle_timeout, 0);
+	assert_int_equal(d->system_bus, NSJ_BUS_HIDDEN);
 }
 
 static void test_empty_file_builtin_defaults(void **state)
@@ -206,7 +209,7 @@ static void test_default_overlays_builtin(void **state)
 	struct nsj_config *c = parse_ok("default {\n hostname = \"\"\n tmp_size = \"\"\n}\n");
 
 	assert_int_equal(c->def.line, 1);
-	assert_int_equal(c->def.set, (NSJ_KEY_IDLE_TIMEOUT << 1) - 1);
+	assert_int_equal(c->def.set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS);
 	assert_string_equal(c->def.hostname, "");
 	assert_int_equal(c->def.tmp_size, 0);
 	assert_int_equal(c->def.namespaces, NSJ_NS_DEFAULT);
@@ -227,6 +230,8 @@ static void test_bad_values(void **state)
 	parse_bad("user a {\n tmp = foo\n}\n", NAME ":2: ", "tmp: unknown value \"foo\"");
 	parse_bad("user a {\n\n propagation = x }\n",
 		  NAME ":3: ", "propagation: unknown value \"x\"");
+	parse_bad("user a {\n system_bus = open }\n", NAME ":2: ",
+		  "system_bus: unknown value \"open\" (expected hidden or host)");
 	parse_bad("group g { namespaces = {mount, bogus} }\n",
 		  NAME ":1: ", "unknown namespace \"bogus\"");
 	parse_bad("min_uid = -5\n", NAME ":1: ", "min_uid: \"-5\" is not a whole number");
@@ -530,6 +535,7 @@ static void assert_section_eq(const struct nsj_section *a, const struct nsj_sect
 	assert_int_equal(a->propagation, b->propagation);
 	assert_int_equal(a->persist, b->persist);
 	assert_int_equal(a->idle_timeout, b->idle_timeout);
+	assert_int_equal(a->system_bus, b->system_bus);
 }
 
 /* What the cache stores reads back as the very same config, for every key and section. */

@@ -157,7 +157,8 @@ static void test_inheritance(void **state)
 	assert_int_equal(p.tmp, NSJ_TMP_TMPFS);
 	assert_int_equal(p.propagation, NSJ_PROP_SLAVE);
 	assert_true(p.persist);
-	assert_int_equal(p.n_tmp_paths, 1);
+	assert_int_equal(p.n_tmp_paths, 2);
+	assert_int_equal(p.system_bus, NSJ_BUS_HIDDEN); /* built in */
 	assert_ptr_equal(p.tmp_paths, c->def.tmp_paths); /* borrowed */
 	assert_string_equal(p.tmp_paths[0], "/tmp");
 	assert_string_equal(p.pin_dir, "/run/pam_nsjail");
