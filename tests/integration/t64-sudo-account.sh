@@ -95,7 +95,7 @@ check "account + session: the session uses the config the account phase loaded" 
 	log_has 'pam_nsjail(nsjail-both:session): policy from default (loaded by the account phase)'
 pamtester nsjail-both-alt carol acct_mgmt open_session close_session >/dev/null 2>&1
 check "...but not one loaded from another config= path" \
-	log_has 'pam_nsjail(nsjail-both-alt:session): policy from default (\(parsed\|cached parse\))'
+	log_has 'pam_nsjail(nsjail-both-alt:session): policy from default (\(parsed\|cached parse\)[,)]'
 reset_all
 alice_mnt=$(as alice 'readlink /proc/self/ns/mnt')
 
