@@ -21,6 +21,9 @@
 #ifndef NSJ_KEEPER_PATH
 #define NSJ_KEEPER_PATH "/usr/libexec/pam_nsjail/nsjail-keeper"
 #endif
+#ifndef NSJ_SCOPE_PATH
+#define NSJ_SCOPE_PATH "/usr/libexec/pam_nsjail/nsjail-scope"
+#endif
 #ifndef NSJ_CONFIG_PATH
 #define NSJ_CONFIG_PATH "/etc/security/pam_nsjail.conf"
 #endif
@@ -314,6 +317,19 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
  * thread. pidfd from nsj_keeper_verify() or nsj_set_create().
  */
 int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err);
+
+/* ---- systemd (scope.c) ----------------------------------------------------------------- */
+
+/* Whether systemd is PID 1 (/run/systemd/system is a directory, as sd_booted() checks). */
+bool nsj_systemd_booted(void);
+/*
+ * In the module, on the host's side, before a new set is committed: where systemd is PID 1, move
+ * the keeper (its pid as the host sees it) into nsjail-UID.scope in user-UID.slice and wait until
+ * it is there (nsjail-scope does the D-Bus call). 0 also where systemd is not PID 1.
+ */
+int nsj_scope_move(pid_t keeper, uid_t uid, struct nsj_err *err);
+/* pipe2(O_CLOEXEC) with both ends above stdio (the caller may have closed 0-2) (set.c). */
+int nsj_pipe_above_stdio(int fds[2]);
 
 enum nsj_action { NSJ_ACT_CREATED, NSJ_ACT_JOINED, NSJ_ACT_REPAIRED, NSJ_ACT_INSIDE };
 const char *nsj_action_name(enum nsj_action a);

@@ -57,7 +57,7 @@ static int above_stdio(int fd)
 	return nfd;
 }
 
-static int pipe_above_stdio(int fds[2])
+int nsj_pipe_above_stdio(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
@@ -128,9 +128,9 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
 	snprintf(idle, sizeof(idle), "%u", p->idle_timeout);
-	if ((ret = pipe_above_stdio(report)) < 0)
+	if ((ret = nsj_pipe_above_stdio(report)) < 0)
 		return nsj_err_set(err, -ret, "pipe: %s", strerror(-ret));
-	if ((ret = pipe_above_stdio(cpipe)) < 0) {
+	if ((ret = nsj_pipe_above_stdio(cpipe)) < 0) {
 		close(report[0]);
 		close(report[1]);
 		return nsj_err_set(err, -ret, "pipe: %s", strerror(-ret));
@@ -371,7 +371,10 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	pidfd = nsj_set_create(p, u, r, &commitfd, err);
 	if (pidfd < 0)
 		return pidfd;
-	ret = udir >= 0 ? nsj_record_write(udir, r, err) : 0;
+	/* Out of the caller's unit before anyone can join (scope.c); a failure ends the keeper. */
+	ret = nsj_scope_move(r->pid, u->uid, err);
+	if (ret == 0 && udir >= 0)
+		ret = nsj_record_write(udir, r, err);
 	if (ret == 0)
 		ret = commit(commitfd, err);
 	else

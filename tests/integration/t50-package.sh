@@ -63,6 +63,8 @@ is "$(dpkg-query -W -f='${db:Status-Abbrev}' $PKG)" "ii " "package state is inst
 mode_of() { stat -c '%a %U:%G' "$1" 2>/dev/null; }
 is "$(mode_of /lib/"$multiarch"/security/pam_nsjail.so)" "644 root:root" "module in /lib/$multiarch/security, 0644"
 is "$(mode_of /usr/libexec/pam_nsjail/nsjail-keeper)" "755 root:root" "keeper in /usr/libexec/pam_nsjail, 0755"
+is "$(mode_of /usr/libexec/pam_nsjail/nsjail-scope)" "755 root:root" "nsjail-scope in /usr/libexec/pam_nsjail, 0755"
+like "$(dpkg-query -W -f='${Depends}' $PKG)" "libsystemd0" "depends on libsystemd0 (nsjail-scope)"
 is "$(mode_of /usr/sbin/nsjailctl)" "755 root:root" "nsjailctl in /usr/sbin, 0755"
 is "$(mode_of /etc/security/pam_nsjail.conf)" "644 root:root" "config in /etc/security, root 0644"
 like "$(dpkg-query -W -f='${Conffiles}' $PKG)" "/etc/security/pam_nsjail.conf [0-9a-f]{32}" \

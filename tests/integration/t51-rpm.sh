@@ -35,6 +35,7 @@ libdir=$(rpm --eval '%{_libdir}')
 files=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEFLAGS:fflags} %{FILENAMES}\n]' "$r" 2>/dev/null | grep -v '/\.build-id')
 like "$files" "-rw-r--r--  $libdir/security/pam_nsjail.so"$'\n' "the module in %{_libdir}/security ($libdir/security), 0644"
 like "$files" "-rwxr-xr-x  /usr/libexec/pam_nsjail/nsjail-keeper"$'\n' "the keeper in /usr/libexec/pam_nsjail, 0755"
+like "$files" "-rwxr-xr-x  /usr/libexec/pam_nsjail/nsjail-scope"$'\n' "nsjail-scope in /usr/libexec/pam_nsjail, 0755"
 like "$files" "-rwxr-xr-x  /usr/sbin/nsjailctl"$'\n' "nsjailctl in /usr/sbin, 0755"
 like "$files" "-rw-r--r-- cn /etc/security/pam_nsjail.conf"$'\n' "the config is %config(noreplace), 0644"
 like "$files" "/usr/lib/tmpfiles.d/pam_nsjail.conf" "the tmpfiles.d entry"
