@@ -9,6 +9,10 @@ MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc 
 PAMDIR     ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,$(PREFIX)/lib/security)
 KEEPER_PATH = $(LIBEXECDIR)/pam_nsjail/nsjail-keeper
 SCOPE_PATH  = $(LIBEXECDIR)/pam_nsjail/nsjail-scope
+USERMAN_PATH = $(LIBEXECDIR)/pam_nsjail/nsjail-userman
+# The drop-in for user@.service that starts the user manager through nsjail-userman.
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+USER_DROPIN = $(UNITDIR)/user@.service.d/pam_nsjail.conf
 DESTDIR    ?=
 
 CC      ?= cc
@@ -35,6 +39,7 @@ LIB      := $(B)/libnsj.a
 MODULE   := $(B)/pam_nsjail.so
 KEEPER   := $(B)/nsjail-keeper
 SCOPE    := $(B)/nsjail-scope
+USERMAN  := $(B)/nsjail-userman
 CTL      := $(B)/nsjailctl
 HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch \
             $(if $(SAN),$(B)/tests/san-preload.so $(B)/tests/pam_san_probe.so)
@@ -42,7 +47,7 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.
 MANPAGES := man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8
 
 .PHONY: demo all install uninstall check unit clean deb rpm lint format bench fuzz
-all: $(MODULE) $(KEEPER) $(SCOPE) $(CTL)
+all: $(MODULE) $(KEEPER) $(SCOPE) $(USERMAN) $(CTL)
 tests: all $(HARNESS) $(UNIT)
 
 $(B) $(B)/tests:
@@ -83,6 +88,10 @@ $(KEEPER): $(B)/keeper.o $(LIB)
 $(SCOPE): $(B)/nsjail-scope.o
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lsystemd
 
+# The ExecStart= of user@.service (its drop-in): the user manager inside the set.
+$(USERMAN): $(B)/nsjail-userman.o
+	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS)
+
 $(CTL): $(B)/nsjailctl.o $(LIB)
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lconfuse
 
@@ -117,6 +126,10 @@ install: all
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsjail.so
 	install -m 0755 $(KEEPER) $(DESTDIR)$(KEEPER_PATH)
 	install -m 0755 $(SCOPE) $(DESTDIR)$(SCOPE_PATH)
+	install -m 0755 $(USERMAN) $(DESTDIR)$(USERMAN_PATH)
+	install -d $(DESTDIR)$(UNITDIR)/user@.service.d
+	sed 's|@USERMAN_PATH@|$(USERMAN_PATH)|' conf/user@.service.d/pam_nsjail.conf \
+	  >$(DESTDIR)$(USER_DROPIN) && chmod 0644 $(DESTDIR)$(USER_DROPIN)
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/nsjailctl
 	[ -e $(DESTDIR)$(SYSCONFDIR)/security/pam_nsjail.conf ] || \
 	  install -m 0644 conf/pam_nsjail.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_nsjail.conf
@@ -125,10 +138,10 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_nsjail.so $(DESTDIR)$(KEEPER_PATH) $(DESTDIR)$(SCOPE_PATH) \
-	  $(DESTDIR)$(SBINDIR)/nsjailctl \
+	  $(DESTDIR)$(USERMAN_PATH) $(DESTDIR)$(USER_DROPIN) $(DESTDIR)$(SBINDIR)/nsjailctl \
 	  $(DESTDIR)$(MANDIR)/man8/pam_nsjail.8 $(DESTDIR)$(MANDIR)/man5/pam_nsjail.conf.5 \
 	  $(DESTDIR)$(MANDIR)/man8/nsjailctl.8
-	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam_nsjail
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam_nsjail $(DESTDIR)$(UNITDIR)/user@.service.d
 
 clean:
 	rm -rf $(B)

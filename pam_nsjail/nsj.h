@@ -214,6 +214,10 @@ struct nsj_policy {
 	bool persist;
 	unsigned idle_timeout;
 	char pin_dir[4096];
+	/* Set by the glue, not the config: the caller is systemd's exec child for user@UID (PAM
+	 * service systemd-user); with a PID namespace, it joins neither that nor the mount
+	 * namespace: nsjail-userman does, for the manager. */
+	bool user_manager;
 };
 
 /*
@@ -320,6 +324,8 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err);
 
 /* ---- systemd (scope.c) ----------------------------------------------------------------- */
 
+/* The PAM environment variable naming a user manager's keeper: "PID STARTTIME". */
+#define NSJ_USERMAN_ENV "NSJAIL_KEEPER"
 /* Whether systemd is PID 1 (/run/systemd/system is a directory, as sd_booted() checks). */
 bool nsj_systemd_booted(void);
 /*

@@ -133,6 +133,38 @@ static int remember(pam_handle_t *pamh, const struct nsj_policy *p, const struct
 	return 0;
 }
 
+static bool user_manager(pam_handle_t *pamh)
+{
+	const char *svc = NULL;
+
+	return pam_get_item(pamh, PAM_SERVICE, (const void **)&svc) == PAM_SUCCESS && svc != NULL &&
+	       strcmp(svc, "systemd-user") == 0;
+}
+
+/*
+ * systemd's exec child for user@UID.service runs the stack "systemd-user" and then execs the
+ * manager itself: it joins neither the mount nor the PID namespace (set.c), and the keeper is
+ * named in the PAM environment, which systemd hands to nsjail-userman (ExecStart= of the
+ * package's drop-in), which joins those two for the manager. Without a PID namespace the join
+ * was whole, and nothing is named. pam_sm_open_session removes the variable first, so that
+ * nothing else can name a keeper.
+ */
+static int open_set(pam_handle_t *pamh, struct nsj_policy *p, const struct nsj_user *u,
+		    struct nsj_record *r, enum nsj_action *act, int *pidfd, struct nsj_err *e)
+{
+	char env[96];
+	int ret;
+
+	p->user_manager = user_manager(pamh);
+	ret = nsj_session_open(p, u, r, act, pidfd, e);
+	if (p->user_manager && ret == 0 && *act != NSJ_ACT_INSIDE && (r->kinds & NSJ_NSF(NSJ_NS_PID))) {
+		snprintf(env, sizeof(env), NSJ_USERMAN_ENV "=%d %llu", (int)r->pid, r->start);
+		if (pam_putenv(pamh, env) != PAM_SUCCESS)
+			return nsj_err_set(e, ENOMEM, "pam_putenv %s: no memory", NSJ_USERMAN_ENV);
+	}
+	return ret;
+}
+
 static int open_session(pam_handle_t *pamh, const struct args *a, const char *name, uint64_t t0)
 {
 	struct nsj_user u = { 0 };
@@ -158,7 +190,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		snprintf(action, sizeof(action), "skipped (%s)", p.reason);
 		log_line(pamh, LOG_INFO, name, u.uid, NULL, t0, action);
 		ret = PAM_IGNORE;
-	} else if (nsj_session_open(&p, &u, &r, &act, &pidfd, &e) < 0) {
+	} else if (open_set(pamh, &p, &u, &r, &act, &pidfd, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (remember(pamh, &p, &r, pidfd) < 0) {
 		/* Joined, but close_session will not know it: still a working session. */
@@ -168,7 +200,11 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		if (a->debug)
 			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s), keeper pid %d", p.section,
 				   cached ? "cached parse" : "parsed", (int)r.pid);
-		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
+		char action[160];
+		snprintf(action, sizeof(action), "%s%s", nsj_action_name(act),
+			 p.user_manager && act != NSJ_ACT_INSIDE && (r.kinds & NSJ_NSF(NSJ_NS_PID))
+				 ? " (user manager: nsjail-userman joins the mnt and pid namespaces)" : "");
+		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, action);
 		ret = PAM_SUCCESS;
 	}
 	nsj_config_free(c);
@@ -183,6 +219,8 @@ PAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct args a;
 
 	parse_args(pamh, argc, argv, &a);
+	if (user_manager(pamh))
+		pam_putenv(pamh, NSJ_USERMAN_ENV); /* removes it: only this module names a keeper */
 	if (pam_get_item(pamh, PAM_USER, (const void **)&name) != PAM_SUCCESS || name == NULL ||
 	    name[0] == '\0') {
 		pam_syslog(pamh, LOG_ERR, "user=? action=failed: no user name");

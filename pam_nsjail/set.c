@@ -337,8 +337,27 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 	return ret;
 }
 
+/*
+ * Join for a session. For the user manager (SPEC.md §5a) the exec child of systemd that called
+ * us goes on to exec the manager, and must keep a /proc/self that resolves; the child it forks
+ * next, "(sd-pam)", must stay in its PID namespace (it ends the PAM session when getppid()
+ * changes). So with a PID namespace it joins all but the mount and PID namespaces, and
+ * nsjail-userman joins those two for the manager (the glue names the keeper in the PAM
+ * environment).
+ */
+static int session_join(const struct nsj_policy *p, int pidfd, const struct nsj_record *r,
+			struct nsj_err *err)
+{
+	struct nsj_record part = *r;
+
+	if (p->user_manager && (r->kinds & NSJ_NSF(NSJ_NS_PID)))
+		part.kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID));
+	return nsj_set_join(pidfd, &part, err);
+}
+
 /* Verify and join the recorded set: 0 joined, -ESRCH stale (caller repairs), else error. */
-static int join_recorded(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
+static int join_recorded(const struct nsj_policy *p, int udir, uid_t uid, struct nsj_record *r,
+			 struct nsj_err *err)
 {
 	struct nsj_err why = { 0 };
 	int pidfd, ret;
@@ -352,7 +371,7 @@ static int join_recorded(int udir, uid_t uid, struct nsj_record *r, struct nsj_e
 		return nsj_err_set(err, -pidfd, "%s", why.msg);
 	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
 	pidfd_signal(pidfd, SIGUSR1);
-	ret = nsj_set_join(pidfd, r, err);
+	ret = session_join(p, pidfd, r, err);
 	if (ret < 0) {
 		close(pidfd);
 		return ret;
@@ -380,7 +399,7 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	else
 		close(commitfd); /* uncommitted: the keeper exits by itself */
 	if (ret == 0)
-		ret = nsj_set_join(pidfd, r, err);
+		ret = session_join(p, pidfd, r, err);
 	if (ret < 0) {
 		pidfd_signal(pidfd, SIGKILL);
 		close(pidfd);
@@ -456,7 +475,7 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 		close(pindir);
 		return udir;
 	}
-	pidfd = join_recorded(udir, u->uid, r, err);
+	pidfd = join_recorded(p, udir, u->uid, r, err);
 	if (pidfd >= 0) {
 		*action = NSJ_ACT_JOINED;
 	} else if (pidfd == -ENOENT || pidfd == -ESRCH) {
