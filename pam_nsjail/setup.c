@@ -219,7 +219,8 @@ static int setup_tmp(const struct nsj_policy *p, struct nsj_err *err)
 
 /*
  * The host's /etc/hosts plus a line for the set's hostname, written into buf. A host with no
- * /etc/hosts (a minimal install without netbase) gets the lines netbase would have written.
+ * /etc/hosts (a minimal install without netbase) gets the lines netbase would have written; so
+ * does an empty one, such as the mount point an earlier set left there (write_hosts).
  */
 static int hosts_text(const char *hostname, char *buf, size_t size, size_t *len, struct nsj_err *err)
 {
@@ -237,7 +238,8 @@ static int hosts_text(const char *hostname, char *buf, size_t size, size_t *len,
 		close(fd);
 		if (n < 0)
 			return nsj_err_set(err, errno, "/etc/hosts: %m");
-	} else {
+	}
+	if (*len == 0) {
 		memcpy(buf, fallback, sizeof(fallback) - 1);
 		*len = sizeof(fallback) - 1;
 	}
