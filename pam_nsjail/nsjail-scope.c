@@ -12,6 +12,8 @@
  * scope when the set is committed. It prints the unit's name and exits 0, or prints one line
  * saying what failed and exits 1.
  *
+ * It talks to systemd over its private socket (as systemctl does as root), else the system bus.
+ *
  * A unit of that name that already exists: a failed one is reset and the call made again; a
  * live one (the scope of a set that is still ending, or of a set with persist = false) is left
  * alone and the keeper goes to nsjail-UID-PID.scope instead.
@@ -21,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +130,28 @@ static int reset_failed(sd_bus *bus, const char *name)
 	return r;
 }
 
+/*
+ * systemd's own socket, as systemctl and systemd-run do as root: no dbus-daemon in between, so
+ * a first login works while the system bus is down or not up yet (an @reboot cron job). The
+ * system bus when that socket cannot be reached.
+ */
+static int connect_systemd(sd_bus **bus, bool *direct)
+{
+	int r = sd_bus_new(bus);
+
+	if (r >= 0)
+		r = sd_bus_set_address(*bus, "unix:path=/run/systemd/private");
+	if (r >= 0)
+		r = sd_bus_start(*bus);
+	if (r >= 0) {
+		*direct = true;
+		return 0;
+	}
+	*bus = sd_bus_flush_close_unref(*bus);
+	*direct = false;
+	return sd_bus_open_system(bus);
+}
+
 static int parse_id(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -142,6 +167,7 @@ int main(int argc, char **argv)
 	sd_bus_message *reply = NULL;
 	sd_bus *bus = NULL;
 	struct job j = { 0 };
+	bool direct = false;
 	unsigned long uid = 0, pid = 0;
 	char name[64];
 	const char *path;
@@ -157,12 +183,16 @@ int main(int argc, char **argv)
 		printf("must run as root\n");
 		return 2;
 	}
-	r = sd_bus_open_system(&bus);
+	r = connect_systemd(&bus, &direct);
 	if (r < 0)
-		fail("connect to the system bus", r, NULL);
-	/* Before the call: the job may end before its reply has been read. */
-	r = sd_bus_match_signal(bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-				"org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &j);
+		fail("connect to systemd", r, NULL);
+	/*
+	 * Before the call: the job may end before its reply has been read. A direct connection has
+	 * no sender names (systemd sends its job signals to every direct connection).
+	 */
+	r = sd_bus_match_signal(bus, NULL, direct ? NULL : "org.freedesktop.systemd1",
+				"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "JobRemoved",
+				on_job_removed, &j);
 	if (r < 0)
 		fail("watch systemd's jobs", r, NULL);
 	snprintf(name, sizeof(name), "nsjail-%lu.scope", uid);

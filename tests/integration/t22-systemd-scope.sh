@@ -49,10 +49,10 @@ is "$(cat $CALLS)" "" "a later login joins without a call"
 reset_all
 
 # --- the call fails: on_error, and no set is left -------------------------------------
-stand_in 'echo "connect to the system bus: No such file or directory"; exit 1'
+stand_in 'echo "connect to systemd: No such file or directory"; exit 1'
 out=$(as alice 'echo RAN' 2>&1)
 is "$?" "90" "nsjail-scope fails: the session is denied"
-like "$(last_log)" 'user=alice .*action=failed: systemd scope for the keeper: connect to the system bus: No such file or directory$' \
+like "$(last_log)" 'user=alice .*action=failed: systemd scope for the keeper: connect to systemd: No such file or directory$' \
 	"...with a log line saying so"
 check "...and no keeper is left" no_keeper 3001
 check "...and no record" test ! -e $PIN/3001/keeper
@@ -75,7 +75,7 @@ check "...and leaves no keeper" no_keeper 3001
 # --- the real helper, with no system bus in the world ---------------------------------
 install -m 0755 "$NSJ_BUILD/nsjail-scope" "$SCOPE"
 as alice true 2>/dev/null
-like "$(last_log)" 'action=failed: systemd scope for the keeper: connect to the system bus: ' \
+like "$(last_log)" 'action=failed: systemd scope for the keeper: connect to systemd: ' \
 	"the real nsjail-scope without a system bus: denied, saying it could not connect"
 check "...and leaves no keeper" no_keeper 3001
 is "$(su -s /bin/sh alice -c "$SCOPE --uid 3001 --pid 1"; echo "rc=$?")" "usage: nsjail-scope --uid UID --pid PID"$'\n'"rc=2" \
