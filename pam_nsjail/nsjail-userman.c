@@ -279,6 +279,7 @@ int main(int argc, char **argv)
 {
 	static const int pass_on[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	const char *keeper = getenv("NSJAIL_KEEPER");
+	const char *sock;
 	char *upstream = NULL;
 	sigset_t set, old;
 	int pidfd, rfd = -1;
@@ -298,8 +299,9 @@ int main(int argc, char **argv)
 	/* Our children are born in the set's PID namespace. */
 	if (setns(pidfd, CLONE_NEWPID) < 0)
 		die("join the set's PID namespace");
-	if (getenv("NOTIFY_SOCKET") != NULL) {
-		upstream = strdup(getenv("NOTIFY_SOCKET"));
+	if ((sock = getenv("NOTIFY_SOCKET")) != NULL) {
+		/* copied: relay_socket() points NOTIFY_SOCKET at our own socket for the manager */
+		upstream = strdup(sock);
 		if (upstream == NULL)
 			die("strdup");
 		rfd = relay_socket();
