@@ -216,7 +216,7 @@ struct nsj_policy {
 	char pin_dir[4096];
 	/* Set by the glue, not the config: the caller is systemd's exec child for user@UID (PAM
 	 * service systemd-user); with a PID namespace, it joins neither that nor the mount
-	 * namespace: nsjail-userman does, for the manager. */
+	 * namespace (nsjail-userman does, for the manager), nor the cgroup namespace. */
 	bool user_manager;
 };
 

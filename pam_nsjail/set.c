@@ -343,7 +343,8 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
  * next, "(sd-pam)", must stay in its PID namespace (it ends the PAM session when getppid()
  * changes). So with a PID namespace it joins all but the mount and PID namespaces, and
  * nsjail-userman joins those two for the manager (the glue names the keeper in the PAM
- * environment).
+ * environment). Nor the cgroup namespace: its root is where the set was made, and the manager
+ * must see the cgroup systemd delegated to it, to make init.scope and its services' cgroups.
  */
 static int session_join(const struct nsj_policy *p, int pidfd, const struct nsj_record *r,
 			struct nsj_err *err)
@@ -351,7 +352,7 @@ static int session_join(const struct nsj_policy *p, int pidfd, const struct nsj_
 	struct nsj_record part = *r;
 
 	if (p->user_manager && (r->kinds & NSJ_NSF(NSJ_NS_PID)))
-		part.kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID));
+		part.kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID) | NSJ_NSF(NSJ_NS_CGROUP));
 	return nsj_set_join(pidfd, &part, err);
 }
 

@@ -49,6 +49,15 @@ is "$(NSJAIL_KEEPER="$kp $start" SVC=nsjail-test session alice -r -e -- sh -c 'e
 out=$(NSJAIL_KEEPER="1 1" SVC=systemd-user session alice -r -e -- sh -c 'echo "$NSJAIL_KEEPER"')
 is "$out" "$kp $start" "a NSJAIL_KEEPER from elsewhere is replaced by the module's"
 
+# A set with a cgroup namespace: the manager must see the cgroup systemd delegated to it.
+conf 'default { tmp_size = "16M"  namespaces = {mount, ipc, uts, pid, cgroup} }'
+out=$(SVC=systemd-user session carol -r -e -- readlink /proc/self/ns/cgroup /proc/self/ns/uts)
+kc=$(keeper_pid carol)
+is "$out" "$(readlink /proc/self/ns/cgroup)"$'\n'"$(readlink /proc/$kc/ns/uts)" \
+	"systemd-user: the cgroup namespace is not joined either (the UTS namespace is)"
+isnt "$(readlink /proc/$kc/ns/cgroup)" "$(readlink /proc/self/ns/cgroup)" "...though carol's set has one"
+conf 'default { tmp_size = "16M" }'
+
 # --- nsjail-userman: the manager in the set --------------------------------------------
 as alice 'echo set-tmp >/tmp/mark'
 out=$(as_manager alice "$USERMAN" /bin/sh -c \
