@@ -20,11 +20,15 @@
  *    time, running nsjail-keeper for this uid), joins its PID namespace for its children through
  *    a pidfd, and forks C, born in the set; C joins the keeper's mount namespace, drops every
  *    capability (not the bounding set, and no NO_NEW_PRIVS: the user's services may use sudo)
- *    and execs MANAGER once the parent has told systemd "MAINPID=C" (sd_notify; NotifyAccess=
- *    main accepts it from the main process, and C is in the unit's cgroup): the manager itself
- *    is the unit's main process, gets the stop signal (KillMode=mixed), and its READY=1 counts.
- *    The parent drops its capabilities and stays, as the parent of "(sd-pam)": it passes on
- *    the signals it gets and exits when C does.
+ *    and execs MANAGER. The parent drops its capabilities, becomes undumpable (it stays in the
+ *    host's namespaces) and stays the unit's main process and the parent of "(sd-pam)": it
+ *    passes the signals it gets (the stop signal: KillMode=mixed) on to C, relays C's
+ *    notifications (READY=1, STATUS=, STOPPING=1; C's own NOTIFY_SOCKET is a socket of ours)
+ *    to systemd as its own, and exits as C does.
+ *
+ * Why not hand the main process to the manager with sd_notify("MAINPID=C")? systemd 252 takes
+ * it, but cannot wait for a main process that is not its child: at `systemctl stop` it sent
+ * SIGTERM and then at once SIGKILL to the whole unit, which ended failed (Result: signal).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -318,5 +322,8 @@ int main(int argc, char **argv)
 		child(pidfd, argv + 1, &old);
 	close(pidfd);
 	drop_caps();
+	/* It stays in the host's namespaces: not even its user may ptrace it. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die("PR_SET_DUMPABLE");
 	supervise(c, &set, rfd, upstream);
 }

@@ -21,6 +21,7 @@ check "and (sd-pam), which closes it, is alive" host_run "ps -o comm= --ppid $ma
 is "$(host_run "grep ^CapEff: /proc/$mgr/status | cut -f2")" $no_caps "the manager has no capability"
 is "$(host_run "grep ^CapAmb: /proc/$mgr/status | cut -f2")" $no_caps "...none in its ambient set"
 is "$(host_run "grep ^CapPrm: /proc/$main/status | cut -f2")" $no_caps "nsjail-userman kept none either"
+is "$(host_run "stat -c %u /proc/$main/status")" 0 "...and is not dumpable (it stays in the host's namespaces)"
 is "$(host_run 'systemctl show -p StatusText --value user@3001.service')" Ready. \
 	"the manager's notifications reach systemd (StatusText)"
 host_run 'systemctl stop user@3001.service'
