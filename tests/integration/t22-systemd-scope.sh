@@ -12,7 +12,15 @@ service nsjail-allow on_error=allow
 SCOPE=$(dirname "${KEEPER_PATH:-/usr/libexec/pam_nsjail/nsjail-keeper}")/nsjail-scope
 CALLS=/run/world/scope.calls
 host_mnt=$(readlink /proc/self/ns/mnt)
-no_keeper() { test -z "$(pgrep -f -- "nsjail-keeper --uid $1")"; }
+# no_keeper UID: no keeper of UID within a second (a failed login SIGKILLs it: not synchronous)
+no_keeper() {
+	local i
+	for i in $(seq 20); do
+		[ -z "$(pgrep -f -- "nsjail-keeper --uid $1")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 # stand_in BODY: replace nsjail-scope by a script; it appends "ARGS | what it saw" to $CALLS.
 stand_in() {
