@@ -26,8 +26,7 @@ host_wait 'pgrep -u alice -f "^sleep 601"' 10
 like "$(host_run "cat /proc/$k/cgroup")" '/user\.slice/user-3001\.slice/nsjail-3001\.scope$' \
 	"alice's keeper is in user-3001.slice/nsjail-3001.scope"
 host_run "systemctl stop $scope1"
-sleep 0.5
-check "systemctl stop $scope1 ended the first session" bash -c "! kill -0 $s1 2>/dev/null"
+check "systemctl stop $scope1 ended the first session" host_bg_ended "$s1" 5
 check "the second session goes on (its ssh is still connected)" kill -0 "$s2"
 check "and its process lives" host_run 'pgrep -u alice -f "^sleep 601" >/dev/null'
 check "the nohup job lives" host_run 'pgrep -u alice -f "^sleep 1001" >/dev/null'

@@ -19,9 +19,9 @@ k=$(host_keeper alice)
 s2=$(host_ssh_bg alice 'exec sleep 601')
 host_wait 'pgrep -u alice -f "^sleep 601"' 10
 host_run 'touch /home/alice/s1-end'
-host_wait "! kill -0 $s1 2>/dev/null" 10
+host_bg_ended "$s1" 10
 id=$(host_run 'cat /home/alice/s1-id')
-check "the first session ($id) logged out" bash -c "! kill -0 $s1 2>/dev/null"
+check "the first session ($id) logged out" host_bg_ended "$s1" 0
 check "logind ended it" host_wait "! loginctl show-session $id >/dev/null 2>&1" 5
 check "the second session goes on (its ssh is still connected)" kill -0 "$s2"
 check "and its process lives" host_run 'pgrep -u alice -f "^sleep 601" >/dev/null'

@@ -1,12 +1,20 @@
+# shellcheck shell=bash
 # tests/host/lib.sh — boot a Debian 12 with systemd as PID 1 and the freshly built package
 # installed, and drive real clients in it. Sourced by tests/host/h*.sh; run from the top of the
 # source tree as root (tests/run does: `bash tests/host/hNN-name.sh`).
 #
 # Sourcing it re-runs the script in a mount and PID namespace of its own (as tests/world does):
-# the copy of the image is an overlay on a tmpfs of that namespace, so when the script ends —
-# or is killed — its PID 1 goes, the kernel ends the container and every process started, and
-# the mounts and files go with the namespace. Nothing is written on the machine but the image
-# cache (tests/host/image.sh) and build/ (the .deb).
+# the copy of the image is an overlay on a tmpfs of that namespace (on /run), so when the
+# script ends — or is killed — its PID 1 goes, the kernel ends the container and every process
+# started, and the mounts and files go with the namespace. Nothing is written on the machine
+# but the image cache (tests/host/image.sh), build/ (the .deb) and nspawn's cgroups (removed
+# at host_stop; tests/host/leftovers checks).
+#
+# Variables: $HOST_ROOT the copy's root (a directory of this script's namespace), $HOST_PID
+# the container's systemd as this namespace sees it, $HOST_STATE, $HOST_IMAGE the cached image
+# (read-only: never write to it). Users: alice, bob, carol, dave (uids 3001..3004), each with
+# root's key /etc/nsj-host/id_ed25519 in ~/.ssh/authorized_keys; the host is named nsjhost, so
+# alice's set is alice-nsjhost with the shipped config.
 #
 # Steps, in this order:
 #   host_prepare          a fresh copy of the cached image in $HOST_ROOT with the package
@@ -29,6 +37,8 @@
 #   host_su [-] USER 'CMD'  su USER -c CMD (with "-": su - USER -c CMD), started by root
 #   host_journal [ARGS]   journalctl --no-pager ARGS (e.g. -u ssh, -t sshd, --grep pam_nsjail)
 #   host_wait 'SH CMD' [SECONDS]  wait until SH CMD succeeds inside (default 10 s); 1 if not
+#   host_bg_ended PID [SECONDS]  wait until host_ssh_bg's PID (a local one) has ended
+#                         (default 10 s); 1 if it still runs
 #   host_keeper USER      the pid (inside the container) of USER's keeper, from the record
 #   host_nsinode USER KIND   the KIND (pid, mnt, uts) namespace inode of USER's set
 #
@@ -41,7 +51,7 @@
 # done_testing. host_skip_all REASON ends the test with a single skip.
 set -u
 if [ "${NSJ_HOST_NS:-}" != 1 ]; then
-	export NSJ_HOST_NS=1
+	export NSJ_HOST_NS=1 NSJ_HOST_RUN=${NSJ_HOST_RUN:-$$}
 	exec unshare --mount --pid --fork --mount-proc --propagation private -- bash "$0" "$@"
 fi
 export NSJ_BUILD=${NSJ_BUILD:-$PWD/build}
@@ -50,14 +60,17 @@ export NSJ_BUILD=${NSJ_BUILD:-$PWD/build}
 # shellcheck source=tests/host/features
 . tests/host/features
 
-HOST_DIR=/run/nsj-host
+# One run of tests/run (or one script run alone): its processes' command lines and cgroups
+# carry this id, so that tests/host/leftovers tells them from another tree's run beside it.
+HOST_RUN=$NSJ_HOST_RUN
+HOST_DIR=/run/nsj-host-$HOST_RUN
 HOST_ROOT=$HOST_DIR/root
 HOST_PID=
 HOST_NSPAWN=
 HOST_STATE=
 HOST_BG=()
 HOST_KEY=/etc/nsj-host/id_ed25519
-HOST_SSH_OPTS=(-i $HOST_KEY -o BatchMode=yes -o StrictHostKeyChecking=no
+HOST_SSH_OPTS=(-i "$HOST_KEY" -o BatchMode=yes -o StrictHostKeyChecking=no
 	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10)
 export DEBIAN_FRONTEND=noninteractive
 
@@ -76,9 +89,10 @@ command -v systemd-nspawn >/dev/null || host_skip_all "systemd-nspawn is missing
 HOST_IMAGE=${NSJ_HOST_IMAGE:-$(tests/host/image.sh 2>"$NSJ_BUILD/tests/host-image.err")} ||
 	host_skip_all "no root filesystem: $(tail -n1 "$NSJ_BUILD/tests/host-image.err")"
 
-# A tmpfs of this namespace holds the copy: it goes with the namespace.
-mkdir -p $HOST_DIR
-mount -t tmpfs -o mode=0700,size=6G nsj-host $HOST_DIR
+# A tmpfs of this namespace on /run holds the copy, and whatever systemd-nspawn keeps in
+# /run/systemd: all of it goes with the namespace.
+mount -t tmpfs -o mode=0755,size=6G nsj-host /run
+mkdir -m 0700 $HOST_DIR
 
 # host_deb: the .deb of this tree in build/, built when missing or older than the sources.
 host_deb() {
@@ -115,11 +129,16 @@ host_prepare() {
 	fi
 }
 
-# host_cgroups: the hierarchies nspawn uses (cgroup2, and v1's name=systemd on a hybrid host).
+# host_cgroups: this script's cgroup in each hierarchy nspawn uses (cgroup2, and v1's
+# name=systemd on a hybrid host).
 host_cgroups() {
-	awk '$3 == "cgroup2" || ($3 == "cgroup" && $4 ~ /(^|,)name=systemd(,|$)/) {print $2}' /proc/mounts
+	local v2 v1
+	v2=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	v1=$(sed -n 's/^[0-9]*:name=systemd://p' /proc/self/cgroup)
+	awk -v v2="${v2%/}" -v v1="${v1%/}" '$3 == "cgroup2" {print $2 v2}
+		$3 == "cgroup" && $4 ~ /(^|,)name=systemd(,|$)/ {print $2 v1}' /proc/mounts
 }
-HOST_CG=nsj-host-$$-$RANDOM
+HOST_CG=nsj-host-$HOST_RUN-$(basename "$0" .sh)
 # host_cg_enter: move this process into a cgroup of its own in each: nspawn (--keep-unit) makes
 # its payload/supervisor groups under the cgroup it runs in, and two runs side by side must not
 # share them. host_stop removes them.
@@ -206,6 +225,14 @@ host_wait() {
 		sleep 0.1
 	done
 	return 1
+}
+host_bg_ended() {
+	local i n=$((${2:-10} * 10))
+	for i in $(seq $n); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
 }
 host_keeper() { host_run "head -n1 /run/pam_nsjail/\$(id -u $1)/keeper" 2>/dev/null; }
 host_nsinode() {

@@ -34,6 +34,6 @@ sleep 1
 { kill -0 $s2 && pgrep -u bob -f '^sleep 601'; } >$o/second-session 2>&1
 systemctl --failed --no-legend >$o/failed 2>&1
 journalctl -q --no-pager | grep -E 'pam_nsjail|user@300' >$o/journal 2>&1
-echo done >$o/done
+echo finished >$o/done
 umount /mnt/out
 systemctl poweroff
