@@ -1,7 +1,7 @@
 #!/bin/bash
 # h65-userman-details.sh — how the keeper's scope and the user manager inside the set behave
 # beyond issue 11's list: what user@ keeps of the stock one (PAM session, no capabilities,
-# READY=1, an orderly stop), a scope of the same name that is still alive, the system bus
+# READY=1, an orderly stop), a scope of the same name still alive or failed, the system bus
 # down, and user@ exactly as stock when the profile is disabled.
 . tests/host/lib.sh
 
@@ -36,6 +36,17 @@ host_wait 'systemctl is-active nsjail-3002.scope' 10
 is "$(host_ssh bob 'cat /proc/1/comm')" nsjail-keeper "with nsjail-3002.scope taken, bob's login still lands in a set"
 like "$(host_run "cat /proc/$(host_keeper bob)/cgroup" | grep -o -m1 '/user.slice/.*')" \
 	'^/user\.slice/user-3002\.slice/nsjail-3002-[0-9]+\.scope$' "...whose keeper has nsjail-3002-PID.scope"
+
+# --- a failed scope of the same name: reset and reused ----------------------------------------
+host_run 'systemctl stop user-3002.slice'
+host_run 'setsid systemd-run -q --scope --unit=nsjail-3002 --slice=user-3002.slice -p TimeoutStopSec=1 \
+	sh -c "trap \"\" TERM; while :; do sleep 1; done" </dev/null >/dev/null 2>&1 &'
+host_wait 'systemctl is-active nsjail-3002.scope' 10
+host_run 'systemctl stop nsjail-3002.scope' 2>/dev/null
+is "$(host_run 'systemctl is-failed nsjail-3002.scope')" failed "(a scope that had to be killed is left failed)"
+is "$(host_ssh bob 'cat /proc/1/comm')" nsjail-keeper "with a failed nsjail-3002.scope, bob's login lands in a set"
+like "$(host_run "cat /proc/$(host_keeper bob)/cgroup" | grep -o -m1 '/user.slice/.*')" \
+	'^/user\.slice/user-3002\.slice/nsjail-3002\.scope$' "...whose keeper has nsjail-3002.scope (reset, then reused)"
 
 # --- the system bus down: systemd's own socket still answers --------------------------------
 host_run 'systemctl stop dbus.socket dbus.service'
