@@ -159,8 +159,14 @@ static int open_set(pam_handle_t *pamh, struct nsj_policy *p, const struct nsj_u
 	ret = nsj_session_open(p, u, r, act, pidfd, e);
 	if (p->user_manager && ret == 0 && *act != NSJ_ACT_INSIDE && (r->kinds & NSJ_NSF(NSJ_NS_PID))) {
 		snprintf(env, sizeof(env), NSJ_USERMAN_ENV "=%d %llu", (int)r->pid, r->start);
-		if (pam_putenv(pamh, env) != PAM_SUCCESS)
+		if (pam_putenv(pamh, env) != PAM_SUCCESS) {
+			if (*pidfd >= 0) /* persist = false: the set ends with the failed session */
+				nsj_keeper_stop(*pidfd, 2000, e);
+			if (*pidfd >= 0)
+				close(*pidfd);
+			*pidfd = -1;
 			return nsj_err_set(e, ENOMEM, "pam_putenv %s: no memory", NSJ_USERMAN_ENV);
+		}
 	}
 	return ret;
 }
