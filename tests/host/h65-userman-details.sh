@@ -2,7 +2,7 @@
 # h65-userman-details.sh — how the keeper's scope and the user manager inside the set behave
 # beyond issue 11's list: what user@ keeps of the stock one (PAM session, no capabilities,
 # READY=1, an orderly stop), a scope of the same name still alive or failed, the system bus
-# down, and user@ exactly as stock when the profile is disabled.
+# down, user@ exactly as stock when the profile is disabled, and a set without a PID namespace.
 . tests/host/lib.sh
 
 host_boot
@@ -64,4 +64,16 @@ is "$(host_run "readlink /proc/$main/ns/pid")" "$(host_run 'readlink /proc/1/ns/
 	"...in the host's PID namespace"
 is "$(host_run "grep ^CapEff: /proc/$main/status | cut -f2")" $no_caps "...without the drop-in's capabilities"
 is "$(host_run 'timeout 20 systemctl is-system-running --wait')" running "the system is running"
+
+# --- a set without a PID namespace: joined whole, the manager is the main process ------------
+host_stop
+host_prepare
+printf 'default {\n\tnamespaces = {mount, uts}\n}\n' >$HOST_ROOT/etc/security/pam_nsjail.conf
+host_boot
+out=$(host_ssh alice 'hostname; readlink /proc/self/ns/mnt; systemd-run --user --wait -q -P sh -c "hostname; readlink /proc/self/ns/mnt"')
+is "$(sed -n 3,4p <<<"$out")" "$(sed -n 1,2p <<<"$out")" \
+	"namespaces = {mount, uts}: what the user manager starts has the set's hostname and mounts"
+main=$(host_run 'systemctl show -p MainPID --value user@3001.service')
+is "$(host_run "cat /proc/$main/comm")" systemd "...and the manager is user@'s main process (nsjail-userman exec'd it in place)"
+is "$(host_run 'timeout 20 systemctl is-system-running --wait')" running "...and the system is running"
 done_testing
