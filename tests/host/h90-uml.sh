@@ -45,7 +45,7 @@ if ! test -f $out/done; then
 fi
 ok "the UML boot ran the tests and powered off"
 r() { cat "$out/$1" 2>/dev/null; }
-is "$(r state)" running "systemctl is-system-running: running"
+is "$(r state)" running "systemctl is-system-running at boot: running"
 sed 's/^/#   failed: /' $out/failed
 is "$(r cgroup-fs)" cgroup2fs "/sys/fs/cgroup is cgroup v2 only"
 like "$(r controllers)" '(^| )memory( |$)' "with the memory controller"
@@ -62,6 +62,7 @@ like "$(r keeper-cgroup)" '^0::/user\.slice/user-3001\.slice/nsjail-3001\.scope$
 like "$(r second-session)" '^[0-9]+$' "bob's second session lives after his first session's scope is stopped"
 gate HOST_EXPECT_USERMAN 'issue 11.3'
 is "$(r userman)" active "user@3001.service is active"
+is "$(r state-after)" running "the system is still running after the logins (not degraded)"
 is "$(r user-ssh)" "running
 $pid" "systemctl --user and systemd-run --user from ssh: in her set"
 ungate

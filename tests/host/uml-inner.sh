@@ -32,6 +32,7 @@ wait_for 'pgrep -u bob -f "^sleep 601"' 20
 systemctl stop "$(cat /home/bob/s1)"
 sleep 1
 { kill -0 $s2 && pgrep -u bob -f '^sleep 601'; } >$o/second-session 2>&1
+systemctl is-system-running >$o/state-after 2>&1
 systemctl --failed --no-legend >$o/failed 2>&1
 journalctl -q --no-pager | grep -E 'pam_nsjail|user@300' >$o/journal 2>&1
 echo finished >$o/done
