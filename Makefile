@@ -8,6 +8,11 @@ SYSCONFDIR ?= /etc
 MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
 PAMDIR     ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,$(PREFIX)/lib/security)
 KEEPER_PATH = $(LIBEXECDIR)/pam_nsjail/nsjail-keeper
+SCOPE_PATH  = $(LIBEXECDIR)/pam_nsjail/nsjail-scope
+USERMAN_PATH = $(LIBEXECDIR)/pam_nsjail/nsjail-userman
+# The drop-in for user@.service that starts the user manager through nsjail-userman.
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+USER_DROPIN = $(UNITDIR)/user@.service.d/pam_nsjail.conf
 DESTDIR    ?=
 
 CC      ?= cc
@@ -19,6 +24,7 @@ HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC -fno-strict-aliasi
            -ffunction-sections -fdata-sections
 OPT     ?= -O2 -g
 DEFS    := -DNSJ_VERSION='"$(VERSION)"' -DNSJ_KEEPER_PATH='"$(KEEPER_PATH)"' \
+           -DNSJ_SCOPE_PATH='"$(SCOPE_PATH)"' \
            -DNSJ_CONFIG_PATH='"$(SYSCONFDIR)/security/pam_nsjail.conf"'
 ifeq ($(SANITIZE),1)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -28,11 +34,13 @@ ALL_CFLAGS  := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(DEFS) -Ipam_nsjail $
 ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 CORE_SRC := err ns util config cache template policy record keeper_ctl set setup request ctl_core live \
-            account
+            account scope
 CORE_OBJ := $(CORE_SRC:%=$(B)/%.o)
 LIB      := $(B)/libnsj.a
 MODULE   := $(B)/pam_nsjail.so
 KEEPER   := $(B)/nsjail-keeper
+SCOPE    := $(B)/nsjail-scope
+USERMAN  := $(B)/nsjail-userman
 CTL      := $(B)/nsjailctl
 HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch \
             $(if $(SAN),$(B)/tests/san-preload.so $(B)/tests/pam_san_probe.so)
@@ -40,7 +48,7 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.
 MANPAGES := man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8
 
 .PHONY: demo all install uninstall check unit clean deb rpm lint format bench fuzz
-all: $(MODULE) $(KEEPER) $(CTL)
+all: $(MODULE) $(KEEPER) $(SCOPE) $(USERMAN) $(CTL)
 tests: all $(HARNESS) $(UNIT)
 
 $(B) $(B)/tests:
@@ -76,6 +84,15 @@ KEEPER_LINK := $(if $(SAN),-pie,-static-pie)
 $(KEEPER): $(B)/keeper.o $(LIB)
 	$(CC) $(KEEPER_LINK) -o $@ $^ $(ALL_LDFLAGS)
 
+# The systemd D-Bus call (scope.c) in a program of its own: libsystemd stays out of sshd and
+# out of the keepers. Short-lived, started only when a set is created on a systemd host.
+$(SCOPE): $(B)/nsjail-scope.o
+	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lsystemd
+
+# The ExecStart= of user@.service (its drop-in): the user manager inside the set.
+$(USERMAN): $(B)/nsjail-userman.o
+	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS)
+
 $(CTL): $(B)/nsjailctl.o $(LIB)
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lconfuse
 
@@ -109,6 +126,11 @@ install: all
 	  $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsjail.so
 	install -m 0755 $(KEEPER) $(DESTDIR)$(KEEPER_PATH)
+	install -m 0755 $(SCOPE) $(DESTDIR)$(SCOPE_PATH)
+	install -m 0755 $(USERMAN) $(DESTDIR)$(USERMAN_PATH)
+	install -d $(DESTDIR)$(UNITDIR)/user@.service.d
+	sed 's|@USERMAN_PATH@|$(USERMAN_PATH)|' conf/user@.service.d/pam_nsjail.conf \
+	  >$(DESTDIR)$(USER_DROPIN) && chmod 0644 $(DESTDIR)$(USER_DROPIN)
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/nsjailctl
 	[ -e $(DESTDIR)$(SYSCONFDIR)/security/pam_nsjail.conf ] || \
 	  install -m 0644 conf/pam_nsjail.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_nsjail.conf
@@ -116,10 +138,11 @@ install: all
 	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 
 uninstall:
-	rm -f $(DESTDIR)$(PAMDIR)/pam_nsjail.so $(DESTDIR)$(KEEPER_PATH) $(DESTDIR)$(SBINDIR)/nsjailctl \
+	rm -f $(DESTDIR)$(PAMDIR)/pam_nsjail.so $(DESTDIR)$(KEEPER_PATH) $(DESTDIR)$(SCOPE_PATH) \
+	  $(DESTDIR)$(USERMAN_PATH) $(DESTDIR)$(USER_DROPIN) $(DESTDIR)$(SBINDIR)/nsjailctl \
 	  $(DESTDIR)$(MANDIR)/man8/pam_nsjail.8 $(DESTDIR)$(MANDIR)/man5/pam_nsjail.conf.5 \
 	  $(DESTDIR)$(MANDIR)/man8/nsjailctl.8
-	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam_nsjail
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam_nsjail $(DESTDIR)$(UNITDIR)/user@.service.d
 
 clean:
 	rm -rf $(B)

@@ -4,7 +4,7 @@
 #   make deb        build/libpam-nsjail_<version>_<arch>.deb (dpkg-buildpackage -us -uc -b)
 #   make deb-lint   run lintian on that .deb
 #   make rpm-deps   install rpmbuild (on Debian; on Fedora/RHEL: dnf install rpm-build gcc make
-#                   pam-devel libconfuse-devel)
+#                   pam-devel libconfuse-devel systemd-devel)
 #   make rpm        build/rpm/RPMS/<arch>/pam_nsjail-<version>-1.<arch>.rpm (rpmbuild -bb)
 #
 # Both build from a copy of the source tree (tracked and untracked-but-not-ignored files when
@@ -12,7 +12,8 @@
 # apart from build/. Set RPMBUILD_FLAGS= to let rpmbuild check BuildRequires (on an RPM
 # distribution); the default --nodeps lets it run on a Debian machine.
 
-DEB_BUILD_DEPS := build-essential dpkg-dev fakeroot debhelper libpam0g-dev libconfuse-dev
+DEB_BUILD_DEPS := build-essential dpkg-dev fakeroot debhelper libpam0g-dev libconfuse-dev \
+                  libsystemd-dev
 DEB_TOOLS      := lintian
 RPM_BUILD_DEPS := rpm
 RPMBUILD_FLAGS ?= --nodeps

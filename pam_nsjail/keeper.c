@@ -6,9 +6,9 @@
  * stderr on /dev/null, nothing else, its own session). It: makes itself undumpable and spared
  * by the OOM killer; waits for the module's commit ('c' on stdin) and exits at once on EOF
  * instead (its creator died before recording it), then puts /dev/null on stdin; reaps orphans;
- * on SIGTERM/SIGINT/SIGHUP ends every process of the set and exits; with --idle N, exits after
- * N seconds with no process in the set but itself and removes its record. Every later join
- * sends SIGUSR1, which restarts the idle clock.
+ * on SIGTERM/SIGINT/SIGHUP ends every process of the set, removes its record and exits; with
+ * --idle N, exits after N seconds with no process in the set but itself and removes its record.
+ * Every later join sends SIGUSR1, which restarts the idle clock.
  *
  * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record] [--create]
  *
@@ -118,6 +118,36 @@ static bool pending_join(void)
 	return sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1);
 }
 
+/* The user's directory under pin_dir, locked without waiting (-1 when busy or missing). */
+static int lock_user(const struct keeper *k, int *pindir)
+{
+	struct nsj_err e = { 0 };
+	char name[16];
+	int udir = -1;
+
+	snprintf(name, sizeof(name), "%u", (unsigned)k->uid);
+	*pindir = nsj_pindir_open(k->pin_dir, false, &e);
+	if (*pindir >= 0)
+		udir = openat(*pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (udir >= 0 && flock(udir, LOCK_EX | LOCK_NB) < 0) {
+		close(udir);
+		udir = -1;
+	}
+	return udir;
+}
+
+/* Under the lock: remove the record if it still names this keeper. */
+static void drop_record(const struct keeper *k, int pindir, int udir)
+{
+	struct nsj_err e = { 0 };
+	struct nsj_record r;
+	struct stat self;
+
+	if (nsj_record_read(udir, &r, &e) == 0 && stat("/proc/self/ns/mnt", &self) == 0 &&
+	    r.ns_ino[NSJ_NS_MNT] == (uint64_t)self.st_ino)
+		nsj_record_remove(pindir, k->uid, udir, &e);
+}
+
 /*
  * Idle: uncover pin_dir (only this set's processes could see it, and there are none), take the
  * user's lock without waiting, and remove the record only if it still names this keeper and no
@@ -126,11 +156,8 @@ static bool pending_join(void)
 static void idle_exit(struct keeper *k)
 {
 	struct nsj_err e = { 0 };
-	struct nsj_record r;
-	struct stat self;
-	int pindir = -1, udir = -1;
+	int pindir = -1, udir;
 	bool uncovered;
-	char name[16];
 
 	if (!k->record)
 		terminate(0);
@@ -138,14 +165,9 @@ static void idle_exit(struct keeper *k)
 	uncovered = umount2(k->pin_dir, MNT_DETACH) == 0;
 	if (!uncovered && errno != EINVAL)
 		return;
-	snprintf(name, sizeof(name), "%u", (unsigned)k->uid);
-	pindir = nsj_pindir_open(k->pin_dir, false, &e);
-	if (pindir >= 0)
-		udir = openat(pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (udir >= 0 && flock(udir, LOCK_EX | LOCK_NB) == 0 && !pending_join() && count_others() == 0) {
-		if (nsj_record_read(udir, &r, &e) == 0 && stat("/proc/self/ns/mnt", &self) == 0 &&
-		    r.ns_ino[NSJ_NS_MNT] == (uint64_t)self.st_ino)
-			nsj_record_remove(pindir, k->uid, udir, &e);
+	udir = lock_user(k, &pindir);
+	if (udir >= 0 && !pending_join() && count_others() == 0) {
+		drop_record(k, pindir, udir);
 		terminate(0);
 	}
 	if (udir >= 0)
@@ -154,6 +176,25 @@ static void idle_exit(struct keeper *k)
 		close(pindir);
 	if (uncovered)
 		nsj_hide_pin_dir(k->pin_dir, k->uid, &e);
+}
+
+/*
+ * SIGTERM (systemctl stop of the keeper's scope or of user-UID.slice, an administrator): the set
+ * ends, and so does its record, so that nothing stale is left. Logins wait on the lock until
+ * the set is gone. When the lock is taken (nsjailctl reset holds it while it stops us), its
+ * holder deals with the record.
+ */
+_Noreturn static void term(struct keeper *k)
+{
+	int pindir = -1, udir;
+
+	if (k->record && k->committed) {
+		umount2(k->pin_dir, MNT_DETACH);
+		udir = lock_user(k, &pindir);
+		if (udir >= 0)
+			drop_record(k, pindir, udir); /* the lock is held until we exit */
+	}
+	terminate(0);
 }
 
 /*
@@ -230,7 +271,7 @@ static int loop(struct keeper *k)
 		case SIGTERM:
 		case SIGINT:
 		case SIGHUP:
-			terminate(0);
+			term(k);
 		case SIGIO:
 			if (!k->committed)
 				check_commit(k);

@@ -21,6 +21,9 @@
 #ifndef NSJ_KEEPER_PATH
 #define NSJ_KEEPER_PATH "/usr/libexec/pam_nsjail/nsjail-keeper"
 #endif
+#ifndef NSJ_SCOPE_PATH
+#define NSJ_SCOPE_PATH "/usr/libexec/pam_nsjail/nsjail-scope"
+#endif
 #ifndef NSJ_CONFIG_PATH
 #define NSJ_CONFIG_PATH "/etc/security/pam_nsjail.conf"
 #endif
@@ -222,6 +225,10 @@ struct nsj_policy {
 	char sec_kind;       /* 'd' default, 'u' user, 'g' group section */
 	unsigned sec_index;  /* the section's index among its kind, in file order */
 	bool from_record;    /* the section was taken from the live set's record, groups unresolved */
+	/* Set by the glue, not the config: the caller is systemd's exec child for user@UID (PAM
+	 * service systemd-user); with a PID namespace, it joins neither that nor the mount
+	 * namespace (nsjail-userman does, for the manager), nor the cgroup namespace. */
+	bool user_manager;
 };
 
 /*
@@ -331,6 +338,21 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
  * thread. pidfd from nsj_keeper_verify() or nsj_set_create().
  */
 int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err);
+
+/* ---- systemd (scope.c) ----------------------------------------------------------------- */
+
+/* The PAM environment variable naming a user manager's keeper: "PID STARTTIME". */
+#define NSJ_USERMAN_ENV "NSJAIL_KEEPER"
+/* Whether systemd is PID 1 (/run/systemd/system is a directory, as sd_booted() checks). */
+bool nsj_systemd_booted(void);
+/*
+ * In the module, on the host's side, before a new set is committed: where systemd is PID 1, move
+ * the keeper (its pid as the host sees it) into nsjail-UID.scope in user-UID.slice and wait until
+ * it is there (nsjail-scope does the D-Bus call). 0 also where systemd is not PID 1.
+ */
+int nsj_scope_move(pid_t keeper, uid_t uid, struct nsj_err *err);
+/* pipe2(O_CLOEXEC) with both ends above stdio (the caller may have closed 0-2) (set.c). */
+int nsj_pipe_above_stdio(int fds[2]);
 
 enum nsj_action { NSJ_ACT_CREATED, NSJ_ACT_JOINED, NSJ_ACT_REPAIRED, NSJ_ACT_INSIDE };
 const char *nsj_action_name(enum nsj_action a);

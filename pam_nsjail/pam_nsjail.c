@@ -166,15 +166,53 @@ static const struct nsj_config *kept_config(pam_handle_t *pamh, const char *path
 	return c;
 }
 
+static bool user_manager(pam_handle_t *pamh)
+{
+	const char *svc = NULL;
+
+	return pam_get_item(pamh, PAM_SERVICE, (const void **)&svc) == PAM_SUCCESS && svc != NULL &&
+	       strcmp(svc, "systemd-user") == 0;
+}
+
+/*
+ * systemd's exec child for user@UID.service runs the stack "systemd-user" and then execs the
+ * manager itself: it joins neither the mount nor the PID namespace (set.c), and the keeper is
+ * named in the PAM environment, which systemd hands to nsjail-userman (ExecStart= of the
+ * package's drop-in), which joins those two for the manager. Without a PID namespace the join
+ * was whole, and nothing is named. pam_sm_open_session removes the variable first, so that
+ * nothing else can name a keeper.
+ */
+static int open_set(pam_handle_t *pamh, struct nsj_policy *p, const struct nsj_user *u,
+		    struct nsj_record *r, enum nsj_action *act, int *pidfd, struct nsj_err *e)
+{
+	char env[96];
+	int ret;
+
+	p->user_manager = user_manager(pamh);
+	ret = nsj_session_open(p, u, r, act, pidfd, e);
+	if (p->user_manager && ret == 0 && *act != NSJ_ACT_INSIDE && (r->kinds & NSJ_NSF(NSJ_NS_PID))) {
+		snprintf(env, sizeof(env), NSJ_USERMAN_ENV "=%d %llu", (int)r->pid, r->start);
+		if (pam_putenv(pamh, env) != PAM_SUCCESS) {
+			if (*pidfd >= 0) /* persist = false: the set ends with the failed session */
+				nsj_keeper_stop(*pidfd, 2000, e);
+			if (*pidfd >= 0)
+				close(*pidfd);
+			*pidfd = -1;
+			return nsj_err_set(e, ENOMEM, "pam_putenv %s: no memory", NSJ_USERMAN_ENV);
+		}
+	}
+	return ret;
+}
+
 /*
  * The policy, then the set. A rejoin takes its section from the live set's record when that was
  * made under this config text (live.c), without enumerating the user's groups; when the set
  * turns out to need making after all, or its record changed meanwhile, the policy is resolved
  * in full and the session opened again.
  */
-static int policy_and_set(const struct nsj_config *c, const struct nsj_user *u,
-			  struct nsj_policy *p, struct nsj_record *r, enum nsj_action *act,
-			  int *pidfd, struct nsj_err *e)
+static int policy_and_set(pam_handle_t *pamh, const struct nsj_config *c,
+			  const struct nsj_user *u, struct nsj_policy *p, struct nsj_record *r,
+			  enum nsj_action *act, int *pidfd, struct nsj_err *e)
 {
 	struct nsj_record live;
 	/* Only group sections make the policy cost anything: peek at the record for them only. */
@@ -183,14 +221,14 @@ static int policy_and_set(const struct nsj_config *c, const struct nsj_user *u,
 
 	if (ret < 0 || !p->jailed)
 		return ret;
-	ret = nsj_session_open(p, u, r, act, pidfd, e);
+	ret = open_set(pamh, p, u, r, act, pidfd, e);
 	if (ret != -ESTALE || !p->from_record)
 		return ret;
 	nsj_err_clear(e);
 	ret = nsj_policy_resolve(c, u, p, e);
 	if (ret < 0 || !p->jailed)
 		return ret;
-	return nsj_session_open(p, u, r, act, pidfd, e);
+	return open_set(pamh, p, u, r, act, pidfd, e);
 }
 
 static int open_session(pam_handle_t *pamh, const struct args *a, const char *name, uint64_t t0)
@@ -213,7 +251,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (((kept = kept_config(pamh, a->config)) == NULL &&
 		    nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0) ||
-		   policy_and_set(kept ? kept : c, &u, &p, &r, &act, &pidfd, &e) < 0) {
+		   policy_and_set(pamh, kept ? kept : c, &u, &p, &r, &act, &pidfd, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (!p.jailed) {
 		char action[200];
@@ -231,7 +269,11 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 				   : cached ? "cached parse"
 					    : "parsed",
 				   p.from_record ? ", section of the live set" : "", (int)r.pid);
-		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
+		char action[160];
+		snprintf(action, sizeof(action), "%s%s", nsj_action_name(act),
+			 p.user_manager && act != NSJ_ACT_INSIDE && (r.kinds & NSJ_NSF(NSJ_NS_PID))
+				 ? " (user manager: nsjail-userman joins the mnt and pid namespaces)" : "");
+		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, action);
 		ret = PAM_SUCCESS;
 	}
 	nsj_config_free(c);
@@ -246,6 +288,8 @@ PAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct args a;
 
 	parse_args(pamh, argc, argv, &a);
+	if (user_manager(pamh))
+		pam_putenv(pamh, NSJ_USERMAN_ENV); /* removes it: only this module names a keeper */
 	if (pam_get_item(pamh, PAM_USER, (const void **)&name) != PAM_SUCCESS || name == NULL ||
 	    name[0] == '\0') {
 		pam_syslog(pamh, LOG_ERR, "user=? action=failed: no user name");

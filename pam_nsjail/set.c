@@ -57,7 +57,7 @@ static int above_stdio(int fd)
 	return nfd;
 }
 
-static int pipe_above_stdio(int fds[2])
+int nsj_pipe_above_stdio(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
@@ -128,9 +128,9 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
 	snprintf(idle, sizeof(idle), "%u", p->idle_timeout);
-	if ((ret = pipe_above_stdio(report)) < 0)
+	if ((ret = nsj_pipe_above_stdio(report)) < 0)
 		return nsj_err_set(err, -ret, "pipe: %s", strerror(-ret));
-	if ((ret = pipe_above_stdio(cpipe)) < 0) {
+	if ((ret = nsj_pipe_above_stdio(cpipe)) < 0) {
 		close(report[0]);
 		close(report[1]);
 		return nsj_err_set(err, -ret, "pipe: %s", strerror(-ret));
@@ -341,6 +341,25 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 }
 
 /*
+ * Join for a session. For the user manager (SPEC.md §5a) the exec child of systemd that called
+ * us goes on to exec the manager, and must keep a /proc/self that resolves; the child it forks
+ * next, "(sd-pam)", must stay in its PID namespace (it ends the PAM session when getppid()
+ * changes). So with a PID namespace it joins all but the mount and PID namespaces, and
+ * nsjail-userman joins those two for the manager (the glue names the keeper in the PAM
+ * environment). Nor the cgroup namespace: its root is where the set was made, and the manager
+ * must see the cgroup systemd delegated to it, to make init.scope and its services' cgroups.
+ */
+static int session_join(const struct nsj_policy *p, int pidfd, const struct nsj_record *r,
+			struct nsj_err *err)
+{
+	struct nsj_record part = *r;
+
+	if (p->user_manager && (r->kinds & NSJ_NSF(NSJ_NS_PID)))
+		part.kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID) | NSJ_NSF(NSJ_NS_CGROUP));
+	return nsj_set_join(pidfd, &part, err);
+}
+
+/*
  * Verify and join the recorded set: a pidfd joined, -ESRCH stale (caller repairs), -ESTALE a
  * policy from the record that is not this record's (live.c), else error.
  */
@@ -364,7 +383,7 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 	}
 	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
 	pidfd_signal(pidfd, SIGUSR1);
-	ret = nsj_set_join(pidfd, r, err);
+	ret = session_join(p, pidfd, r, err);
 	if (ret < 0) {
 		close(pidfd);
 		return ret;
@@ -383,13 +402,16 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	pidfd = nsj_set_create(p, u, r, &commitfd, err);
 	if (pidfd < 0)
 		return pidfd;
-	ret = udir >= 0 ? nsj_record_write(udir, r, err) : 0;
+	/* Out of the caller's unit before anyone can join (scope.c); a failure ends the keeper. */
+	ret = nsj_scope_move(r->pid, u->uid, err);
+	if (ret == 0 && udir >= 0)
+		ret = nsj_record_write(udir, r, err);
 	if (ret == 0)
 		ret = commit(commitfd, err);
 	else
 		close(commitfd); /* uncommitted: the keeper exits by itself */
 	if (ret == 0)
-		ret = nsj_set_join(pidfd, r, err);
+		ret = session_join(p, pidfd, r, err);
 	if (ret < 0) {
 		pidfd_signal(pidfd, SIGKILL);
 		close(pidfd);

@@ -2,13 +2,14 @@
 /*
  * pam-harness — drive a PAM session the way sshd does, for the tests and benchmarks.
  *
- *   pam-harness [-d CONFDIR] [-s SERVICE] [-u USER] [-r] [-k] [-- CMD [ARGS]]
+ *   pam-harness [-d CONFDIR] [-s SERVICE] [-u USER] [-r] [-k] [-e] [-- CMD [ARGS]]
  *
  * pam_start_confdir (services from CONFDIR, nothing in /etc/pam.d needed) + pam_open_session,
  * then forks a child that runs CMD — as USER with USER's groups, or as root with -r — so that
  * the child can be examined from inside the set; waits for it, pam_close_session, pam_end.
  * -k keeps the session open (no close_session) for tests that need that.
  * -t starts a second thread before open_session (a multithreaded caller).
+ * -e adds the PAM environment to CMD's (as systemd does for a unit with PAMName=).
  * Exit: CMD's status; 90 when open_session fails (PAM error on stderr); 91 other errors.
  */
 #define _GNU_SOURCE
@@ -38,9 +39,13 @@ static void *idle_thread(void *arg)
 	return NULL;
 }
 
-static void run_child(const char *user, int as_root, char **cmd)
+static void run_child(pam_handle_t *h, int pam_env, const char *user, int as_root, char **cmd)
 {
 	struct passwd *pw = getpwnam(user);
+	char **env = pam_env ? pam_getenvlist(h) : NULL;
+
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		putenv(env[i]);
 
 	if (!as_root) {
 		if (pw == NULL || initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
@@ -64,12 +69,12 @@ int main(int argc, char **argv)
 {
 	const char *confdir = NULL, *service = "nsjail-test", *user = "root";
 	struct pam_conv c = { conv, NULL };
-	int opt, as_root = 0, keep = 0, threaded = 0, ret, status = 0;
+	int opt, as_root = 0, keep = 0, threaded = 0, pam_env = 0, ret, status = 0;
 	pthread_t thread;
 	pam_handle_t *h = NULL;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+d:s:u:rkt")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:s:u:rkte")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -77,6 +82,7 @@ int main(int argc, char **argv)
 		case 'r': as_root = 1; break;
 		case 'k': keep = 1; break;
 		case 't': threaded = 1; break;
+		case 'e': pam_env = 1; break;
 		default: return 91;
 		}
 	}
@@ -95,7 +101,7 @@ int main(int argc, char **argv)
 	}
 	pid = fork();
 	if (pid == 0)
-		run_child(user, as_root, argv + optind);
+		run_child(h, pam_env, user, as_root, argv + optind);
 	if (pid < 0) {
 		perror("pam-harness: fork");
 		status = 91 << 8;

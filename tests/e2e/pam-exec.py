@@ -3,8 +3,9 @@
 # pam-exec.py SERVICE USER CMD [ARGS]: open a PAM session in this very process, drop to USER,
 # then exec CMD in place — the way systemd starts `systemd --user` for user@.service
 # (PAMName=systemd-user): the process that ran open_session becomes the user manager, and only
-# what it forks afterwards is born inside the session's PID namespace. No close_session: like
-# the manager, CMD is the session. Exit 90 when open_session fails.
+# what it forks afterwards is born inside the session's PID namespace. CMD gets the PAM
+# environment added to its own, as systemd passes it to the unit. No close_session: like the
+# manager, CMD is the session. Exit 90 when open_session fails.
 import ctypes
 import os
 import pwd
@@ -47,6 +48,13 @@ def main():
         pam.pam_strerror.restype = ctypes.c_char_p
         sys.stderr.write("pam-exec: open_session: %s\n" % pam.pam_strerror(h, ret).decode())
         return 90
+    pam.pam_getenvlist.restype = ctypes.POINTER(ctypes.c_char_p)
+    env = pam.pam_getenvlist(h)
+    i = 0
+    while env and env[i] is not None:
+        name, _, value = env[i].decode().partition("=")
+        os.environ[name] = value
+        i += 1
     pw = pwd.getpwnam(user)
     os.initgroups(user, pw.pw_gid)
     os.setgid(pw.pw_gid)

@@ -11,8 +11,9 @@ is "$?" 0 "alice logs in over ssh with her key"
 is "$a_host" alice-nsjhost "her hostname is alice-nsjhost"
 isnt "$a_pid" "$(host_run 'readlink /proc/self/ns/pid')" "her PID namespace is not the host's"
 is "$(host_ssh alice 'ps -o comm= -p 1')" nsjail-keeper "ps in her session: PID 1 is nsjail-keeper"
-like "$(host_ssh alice 'ps -eo comm=' | tr '\n' ' ')" '^nsjail-keeper (sshd )+(bash )?ps $' \
-	"ps in her session shows only the keeper, her sshd, her shell and ps"
+# (and her user manager, which runs in her set too: issue 11.3)
+like "$(host_ssh alice 'ps -eo comm=' | tr '\n' ' ')" '^nsjail-keeper (systemd )?(sshd )+(bash )?ps $' \
+	"ps in her session shows only the keeper, her user manager, her sshd, her shell and ps"
 check "her /tmp is not the host's" host_run 'test ! -e /tmp/alice-file'
 host_run 'echo host >/tmp/host-file'
 is "$(host_ssh alice 'cat /tmp/alice-file; test -e /tmp/host-file && echo host-visible')" from-alice \

@@ -75,11 +75,14 @@ mkdir -p "$W"
 layout=$(inst $W/a PREFIX=/usr)
 is "$layout" "644 ./etc/security/pam_nsjail.conf
 644 ./lib/$multiarch/security/pam_nsjail.so
+644 ./usr/lib/systemd/system/user@.service.d/pam_nsjail.conf
 644 ./usr/share/man/man5/pam_nsjail.conf.5
 644 ./usr/share/man/man8/nsjailctl.8
 644 ./usr/share/man/man8/pam_nsjail.8
 755 ./usr/libexec/pam_nsjail/nsjail-keeper
-755 ./usr/sbin/nsjailctl" "make install DESTDIR=... PREFIX=/usr: the module, keeper, nsjailctl, config, man pages"
+755 ./usr/libexec/pam_nsjail/nsjail-scope
+755 ./usr/libexec/pam_nsjail/nsjail-userman
+755 ./usr/sbin/nsjailctl" "make install DESTDIR=... PREFIX=/usr: the module, keeper, helpers, user@ drop-in, nsjailctl, config, man pages"
 check "the installed config is conf/pam_nsjail.conf" cmp -s conf/pam_nsjail.conf $W/a/etc/security/pam_nsjail.conf
 check "the installed module is the built one" cmp -s "$MODULE" "$W/a/lib/$multiarch/security/pam_nsjail.so"
 like "$(inst $W/b PAMDIR=/usr/lib/security)" "644 ./usr/lib/security/pam_nsjail.so" "PAMDIR is honoured"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The life of a set: concurrent first logins, repair, recycled pids, persist = false,
-# idle_timeout, mount propagation, SIGTERM, joining without setns(pidfd), orphans reaped.
+# idle_timeout, mount propagation, SIGTERM (the record goes too), joining without
+# setns(pidfd), orphans reaped.
 . tests/lib.sh
 
 conf 'default { tmp_size = "16M" }'
@@ -118,8 +119,20 @@ kill -TERM "$kp"
 for i in $(seq 50); do [ -d /proc/$kp ] || break; sleep 0.1; done
 check "SIGTERM: the keeper exits" test ! -d /proc/$kp
 check "SIGTERM: the set's processes end with it" test ! -d /proc/$sp
+check "SIGTERM: the keeper removes its record (systemctl stop leaves nothing stale)" test ! -e $PIN/3003/keeper
+n=$(grep -c 'user=carol .*action=created' "$NSJ_LOG")
 as carol true
-check "SIGTERM: the next login repairs the set" log_has 'user=carol .*action=repaired'
+is "$(grep -c 'user=carol .*action=created' "$NSJ_LOG")" "$((n + 1))" "SIGTERM: the next login creates a new set"
+# nsjailctl reset holds the user's lock while it stops the keeper: the keeper leaves the record
+# to it, and does not wait for the lock.
+exec {lk}<$PIN/3003
+flock -x $lk
+kp=$(keeper_pid carol)
+kill -TERM "$kp"
+for i in $(seq 50); do [ -d /proc/$kp ] || break; sleep 0.1; done
+check "SIGTERM while the lock is held: the keeper exits at once" test ! -d /proc/$kp
+check "...and leaves the record to the lock's holder" test -e $PIN/3003/keeper
+exec {lk}<&-
 
 # --- kernels without setns(pidfd): joining through /proc/PID/ns/* ----------------------
 SHIM=/run/world/no-pidfd-setns.so

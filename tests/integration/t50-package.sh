@@ -63,6 +63,14 @@ is "$(dpkg-query -W -f='${db:Status-Abbrev}' $PKG)" "ii " "package state is inst
 mode_of() { stat -c '%a %U:%G' "$1" 2>/dev/null; }
 is "$(mode_of /lib/"$multiarch"/security/pam_nsjail.so)" "644 root:root" "module in /lib/$multiarch/security, 0644"
 is "$(mode_of /usr/libexec/pam_nsjail/nsjail-keeper)" "755 root:root" "keeper in /usr/libexec/pam_nsjail, 0755"
+is "$(mode_of /usr/libexec/pam_nsjail/nsjail-scope)" "755 root:root" "nsjail-scope in /usr/libexec/pam_nsjail, 0755"
+is "$(mode_of /usr/libexec/pam_nsjail/nsjail-userman)" "755 root:root" "nsjail-userman in /usr/libexec/pam_nsjail, 0755"
+dropin=/usr/lib/systemd/system/user@.service.d/pam_nsjail.conf
+is "$(mode_of $dropin)" "644 root:root" "a drop-in for user@.service, 0644"
+is "$(grep -E '^(ExecStart|AmbientCapabilities)=' $dropin 2>/dev/null)" \
+	"ExecStart="$'\n'"ExecStart=/usr/libexec/pam_nsjail/nsjail-userman /lib/systemd/systemd --user"$'\n'"AmbientCapabilities=CAP_SYS_ADMIN CAP_SYS_CHROOT CAP_SYS_PTRACE" \
+	"...that starts the user manager through nsjail-userman"
+like "$(dpkg-query -W -f='${Depends}' $PKG)" "libsystemd0" "depends on libsystemd0 (nsjail-scope)"
 is "$(mode_of /usr/sbin/nsjailctl)" "755 root:root" "nsjailctl in /usr/sbin, 0755"
 is "$(mode_of /etc/security/pam_nsjail.conf)" "644 root:root" "config in /etc/security, root 0644"
 like "$(dpkg-query -W -f='${Conffiles}' $PKG)" "/etc/security/pam_nsjail.conf [0-9a-f]{32}" \
@@ -158,6 +166,7 @@ check "common-session-noninteractive no longer has pam_nsjail" \
 check "common-account no longer has pam_nsjail" bash -c '! grep -q pam_nsjail /etc/pam.d/common-account'
 check "pam-auth-update forgot the profile" bash -c '! grep -qx nsjail /var/lib/pam/seen'
 check "the module is gone" test ! -e "/lib/$multiarch/security/pam_nsjail.so"
+check "the user@ drop-in is gone: user@ is stock again" test ! -e $dropin
 check "alice's keeper survives the removal" alive "$kpid"
 check "alice's record survives the removal" test -f "$PIN/$uid/keeper"
 check "the conffile stays after remove" test -f $conffile

@@ -35,6 +35,10 @@ libdir=$(rpm --eval '%{_libdir}')
 files=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEFLAGS:fflags} %{FILENAMES}\n]' "$r" 2>/dev/null | grep -v '/\.build-id')
 like "$files" "-rw-r--r--  $libdir/security/pam_nsjail.so"$'\n' "the module in %{_libdir}/security ($libdir/security), 0644"
 like "$files" "-rwxr-xr-x  /usr/libexec/pam_nsjail/nsjail-keeper"$'\n' "the keeper in /usr/libexec/pam_nsjail, 0755"
+like "$files" "-rwxr-xr-x  /usr/libexec/pam_nsjail/nsjail-scope"$'\n' "nsjail-scope in /usr/libexec/pam_nsjail, 0755"
+like "$files" "-rwxr-xr-x  /usr/libexec/pam_nsjail/nsjail-userman"$'\n' "nsjail-userman in /usr/libexec/pam_nsjail, 0755"
+like "$files" "-rw-r--r--  /usr/lib/systemd/system/user@.service.d/pam_nsjail.conf"$'\n' \
+	"the user@.service drop-in in %{_unitdir}, 0644 (not %config: the package's, not the admin's)"
 like "$files" "-rwxr-xr-x  /usr/sbin/nsjailctl"$'\n' "nsjailctl in /usr/sbin, 0755"
 like "$files" "-rw-r--r-- cn /etc/security/pam_nsjail.conf"$'\n' "the config is %config(noreplace), 0644"
 like "$files" "/usr/lib/tmpfiles.d/pam_nsjail.conf" "the tmpfiles.d entry"
@@ -42,7 +46,7 @@ for m in man/*.[58]; do
 	b=$(basename "$m")
 	like "$files" "/usr/share/man/man${b##*.}/$b" "man page $b"
 done
-is "$(grep -c . <<<"$files")" "9" "nothing else but the keeper's directory ($(grep -c . <<<"$files") entries)"
+is "$(grep -c . <<<"$files")" "13" "nothing else but the directories of the helpers and of the drop-in ($(grep -c . <<<"$files") entries)"
 like "$(rpm -qp --scripts "$r" 2>/dev/null)" 'systemd-tmpfiles --create' "%post creates /run/pam_nsjail through tmpfiles"
 like "$(rpm -qp --requires "$r" 2>/dev/null)" '(^|'$'\n'')pam('$'\n''|$)' "requires pam"
 like "$(rpm -qp --requires "$r" 2>/dev/null)" '(^|'$'\n'')libconfuse' "requires libconfuse (dlopen()ed)"

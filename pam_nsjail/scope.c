@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * scope.c — on a host run by systemd, the keeper of a new set goes into a scope of its own
+ * (SPEC.md §5a), so that no session's end can take the set with it.
+ *
+ * The D-Bus call is made by a small executable, nsjail-scope (nsjail-scope.c), started with
+ * posix_spawn and waited for: libsystemd never enters the caller's address space (sshd's) or
+ * the keeper's. Where systemd is not PID 1 (no /run/systemd/system, the test worlds, most
+ * containers), nothing is done.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nsj.h"
+
+/* What sd_booted() checks: systemd creates this directory at boot, and only systemd does. */
+bool nsj_systemd_booted(void)
+{
+	struct stat st;
+
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The helper's one line of output, without its newline. */
+static void read_line(int fd, char *buf, size_t size)
+{
+	ssize_t n = nsj_read_full(fd, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+int nsj_scope_move(pid_t keeper, uid_t uid, struct nsj_err *err)
+{
+	char suid[16], spid[16], out[512];
+	char *const argv[] = { (char *)"nsjail-scope", (char *)"--uid", suid, (char *)"--pid", spid,
+			       NULL };
+	char *const envp[] = { NULL };
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	int fds[2], status = 0, ret;
+	pid_t h;
+
+	if (!nsj_systemd_booted())
+		return 0;
+	snprintf(suid, sizeof(suid), "%u", (unsigned)uid);
+	snprintf(spid, sizeof(spid), "%d", (int)keeper);
+	if ((ret = nsj_pipe_above_stdio(fds)) < 0)
+		return nsj_err_set(err, -ret, "systemd scope: pipe: %s", strerror(-ret));
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	ret = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &none);
+	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
+	/* The host program's SIGCHLD handler must not reap the helper before we do. */
+	sigaction(SIGCHLD, &dfl, &old);
+	if (ret == 0)
+		ret = posix_spawn(&h, NSJ_SCOPE_PATH, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(fds[1]);
+	if (ret == 0) {
+		read_line(fds[0], out, sizeof(out));
+		while (waitpid(h, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	sigaction(SIGCHLD, &old, NULL);
+	close(fds[0]);
+	if (ret != 0)
+		return nsj_err_set(err, ret, "systemd scope: spawn %s: %s", NSJ_SCOPE_PATH, strerror(ret));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return nsj_err_set(err, ECHILD, "systemd scope for the keeper: %s",
+				   out[0] ? out : "nsjail-scope failed without a word");
+	return 0;
+}
