@@ -23,7 +23,7 @@
 
 #include "nsj.h"
 
-#define CACHE_MAGIC "nsjcfg01"
+#define CACHE_MAGIC "nsjcfg02" /* 02: network */
 #define CACHE_MAX   (4u << 20) /* path + a text of at most 1 MiB + its parse */
 
 struct cache_hdr {
@@ -104,6 +104,7 @@ static void put_section(struct wbuf *b, const struct nsj_section *s)
 	put_u32(b, (uint32_t)s->propagation);
 	put_u32(b, s->persist);
 	put_u32(b, s->idle_timeout);
+	put_u32(b, (uint32_t)s->network);
 }
 
 int nsj_config_serialize(const struct nsj_config *c, char **out, size_t *len)
@@ -223,18 +224,19 @@ static void get_section(struct rbuf *b, struct nsj_section *s)
 	s->propagation = (enum nsj_prop)get_u32(b);
 	s->persist = get_bool(b);
 	s->idle_timeout = get_u32(b);
+	s->network = (enum nsj_net)get_u32(b);
 	/* Only what a parse can give: the rest of the core indexes tables by these. */
 	b->bad |= (unsigned)s->kind > NSJ_SEC_GROUP || (unsigned)s->tmp > NSJ_TMP_NONE ||
-		  (unsigned)s->propagation > NSJ_PROP_PRIVATE ||
+		  (unsigned)s->propagation > NSJ_PROP_PRIVATE || (unsigned)s->network > NSJ_NET_OUTBOUND ||
 		  (s->namespaces & ~((1u << NSJ_NS_COUNT) - 1)) != 0;
 }
 
 static struct nsj_section *get_sections(struct rbuf *b, size_t *n)
 {
-	/* A section takes at least 60 bytes: 15 fields of 4 bytes or more. */
+	/* A section takes at least 64 bytes: 16 fields of 4 bytes or more. */
 	struct nsj_section *v;
 
-	*n = get_count(b, 60);
+	*n = get_count(b, 64);
 	v = calloc(*n + 1, sizeof(*v));
 	if (v == NULL) {
 		b->bad = true;

@@ -29,6 +29,9 @@
 #define NSJ_CACHE_DIR "/run/pam_nsjail-cache" /* parsed configs (cache.c) */
 #endif
 #define NSJ_HOSTNAME_MAX 64
+#ifndef NSJ_SLIRP4NETNS_PATH
+#define NSJ_SLIRP4NETNS_PATH "/usr/bin/slirp4netns" /* network = outbound (net.c) */
+#endif
 
 /* ---- errors (err.c) ------------------------------------------------------------------- */
 
@@ -70,6 +73,7 @@ void nsj_ns_mask_format(unsigned mask, char *buf, size_t size);
 
 enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
 enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
+enum nsj_net { NSJ_NET_LOOPBACK, NSJ_NET_OUTBOUND };
 enum nsj_sec_kind { NSJ_SEC_DEFAULT, NSJ_SEC_USER, NSJ_SEC_GROUP };
 
 /* Bits of struct nsj_section.set: which keys the section sets itself. */
@@ -84,6 +88,7 @@ enum nsj_key {
 	NSJ_KEY_PROPAGATION = 1u << 7,
 	NSJ_KEY_PERSIST = 1u << 8,
 	NSJ_KEY_IDLE_TIMEOUT = 1u << 9,
+	NSJ_KEY_NETWORK = 1u << 10,
 };
 
 /* One section of the file. Values of keys not in `set` are unspecified (but valid to free). */
@@ -103,6 +108,7 @@ struct nsj_section {
 	enum nsj_prop propagation;
 	bool persist;
 	unsigned idle_timeout; /* seconds, 0 = never */
+	enum nsj_net network;
 };
 
 struct nsj_config {
@@ -210,6 +216,7 @@ struct nsj_policy {
 	enum nsj_prop propagation;
 	bool persist;
 	unsigned idle_timeout;
+	enum nsj_net network; /* meaningful with net in namespaces */
 	char pin_dir[4096];
 };
 
@@ -234,6 +241,9 @@ struct nsj_record {
 	unsigned kinds;            /* NSJ_NSF() mask of the set's namespaces */
 	uint64_t ns_ino[NSJ_NS_COUNT];
 	uint64_t ns_dev;           /* st_dev of the nsfs */
+	pid_t net_pid;             /* network = outbound: the provider (host pid), else 0 */
+	unsigned long long net_start; /* its starttime */
+	bool net_gone;             /* not recorded: set by the login path when the provider died */
 };
 
 /*
@@ -294,6 +304,34 @@ int nsj_keeper_count_procs(const struct nsj_record *r);
  * kernel then kills every process of its PID namespace). pidfd is not closed.
  */
 int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err);
+
+/* ---- the network provider of network = outbound (net.c) ----------------------------- */
+
+/* The addresses slirp4netns --configure gives a set (its defaults). */
+#define NSJ_NET_ADDR "10.0.2.100/24"
+#define NSJ_NET_GATEWAY "10.0.2.2"
+#define NSJ_NET_DNS "10.0.2.3"
+
+/* Is the provider installed: a root-owned executable regular file not writable by others? */
+int nsj_net_provider_check(struct nsj_err *err);
+
+/*
+ * Is the provider recorded in r (r->net_pid) still that process? 1 alive, 0 gone (its pid gone
+ * or another process now), -errno. Runs where the host's /proc is seen.
+ */
+int nsj_net_provider_alive(const struct nsj_record *r);
+
+/*
+ * nsjailctl check: every section in which network = outbound takes effect, when the provider is
+ * not installed, gets one "FILE:LINE: section: reason" line. 0 when there is nothing to say.
+ */
+int nsj_config_check_network(const struct nsj_config *c, struct nsj_err *err);
+
+/*
+ * The IPv4 addresses of the set's network namespace as "lo 127.0.0.1/8, tap0 10.0.2.100/24",
+ * read by a child forked into it (nsjailctl; the caller is single-threaded).
+ */
+int nsj_net_addresses(const struct nsj_record *r, char *buf, size_t size, struct nsj_err *err);
 
 /* ---- sets (set.c) --------------------------------------------------------------------- */
 

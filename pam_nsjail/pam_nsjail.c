@@ -138,7 +138,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	struct nsj_user u = { 0 };
 	struct nsj_config *c = NULL;
 	struct nsj_policy p;
-	struct nsj_record r;
+	struct nsj_record r = { 0 };
 	struct nsj_err e = { 0 };
 	enum nsj_action act;
 	bool cached = false;
@@ -171,6 +171,11 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
 	}
+	/* Reported, not repaired: a new provider would need the keeper's exit pipe (net.c). */
+	if (ret == PAM_SUCCESS && r.net_gone)
+		pam_syslog(pamh, LOG_WARNING,
+			   "user=%s: the set's network provider (pid %d) is gone: no outbound network "
+			   "until the set is reset (nsjailctl reset %s)", name, (int)r.net_pid, name);
 	nsj_config_free(c);
 	nsj_user_free(&u);
 	return ret;

@@ -234,6 +234,7 @@ static int fill(const struct nsj_config *c, const struct nsj_section *s, struct 
 	p->propagation = PICK(NSJ_KEY_PROPAGATION, propagation);
 	p->persist = PICK(NSJ_KEY_PERSIST, persist);
 	p->idle_timeout = PICK(NSJ_KEY_IDLE_TIMEOUT, idle_timeout);
+	p->network = PICK(NSJ_KEY_NETWORK, network);
 	n = snprintf(p->hostname_tmpl, sizeof(p->hostname_tmpl), "%s",
 		     PICK(NSJ_KEY_HOSTNAME, hostname));
 #undef PICK

@@ -160,6 +160,10 @@ static int parse_record(char *buf, struct nsj_record *r)
 			r->created = strtoll(val, NULL, 10);
 		} else if (strcmp(key, "nsdev") == 0) {
 			r->ns_dev = strtoull(val, NULL, 10);
+		} else if (strcmp(key, "provider") == 0) {
+			r->net_pid = (pid_t)strtol(val, NULL, 10);
+		} else if (strcmp(key, "provider_start") == 0) {
+			r->net_start = strtoull(val, NULL, 10);
 		}
 	}
 	/* A record that cannot name the keeper's mount namespace cannot be verified. */
@@ -204,6 +208,9 @@ int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)
 		if (r->kinds & NSJ_NSF(k))
 			len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s %" PRIu64 "\n",
 					nsj_ns_name(k), r->ns_ino[k]);
+	if (r->net_pid > 0)
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "provider %d\nprovider_start %llu\n",
+				(int)r->net_pid, r->net_start);
 	unlinkat(udir, RECORD_TMP, 0);
 	fd = openat(udir, RECORD_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

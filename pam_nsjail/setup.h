@@ -34,4 +34,21 @@ int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_
 /* Fills p (tmp_paths point into storage the keeper keeps for its lifetime) and *uid. */
 int nsj_request_read(int fd, struct nsj_policy *p, uid_t *uid, struct nsj_err *err);
 
+/*
+ * The network provider (net.c), started by H for network = outbound. nsj_net_fork() runs in H
+ * before it unshares (P, its child, stays in the host's namespaces); nsj_net_start() after the
+ * unshare (P then execs slirp4netns on H's new network namespace; returns once it is ready).
+ * exit[1] is the write end of the provider's exit pipe: K keeps it and nothing else of this.
+ */
+struct nsj_netp {
+	pid_t pid;
+	int go[2], ready[2], exit[2];
+};
+int nsj_net_fork(struct nsj_netp *n, struct nsj_err *err);
+int nsj_net_start(struct nsj_netp *n, struct nsj_err *err);
+void nsj_net_abort(struct nsj_netp *n);
+void nsj_net_close(struct nsj_netp *n);
+/* K: close everything of n but the exit pipe's write end, which is returned (close-on-exec). */
+int nsj_net_keep(struct nsj_netp *n);
+
 #endif
