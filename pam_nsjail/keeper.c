@@ -11,6 +11,10 @@
  * sends SIGUSR1, which restarts the idle clock.
  *
  * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record] [--create]
+ *        nsjail-keeper --uid UID --provider KEEPER_PID NETNS_INODE
+ *
+ * --provider (net.c, nsj_net_restart()) starts a new network provider for a set whose provider
+ * died: fd 3 is the read end of the keeper's exit pipe, fd 4 the ready pipe, stdout the report.
  *
  * --create is how the module makes a set (set.c): started by posix_spawn (so no copy of the
  * caller's memory is ever made: a fork of sshd's monitor copies its page tables, twice), with
@@ -369,6 +373,8 @@ int main(int argc, char **argv)
 {
 	struct keeper k = { .pin_dir = NSJ_PIN_DIR_DEFAULT, .record = true, .net_exit = -1 };
 	bool have_uid = false, create_set = false;
+	pid_t provider_of = 0;
+	uint64_t provider_ns = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -384,6 +390,9 @@ int main(int argc, char **argv)
 			k.record = false;
 		} else if (strcmp(argv[i], "--create") == 0) {
 			create_set = true;
+		} else if (strcmp(argv[i], "--provider") == 0 && i + 2 < argc) {
+			provider_of = (pid_t)strtol(argv[++i], NULL, 10);
+			provider_ns = strtoull(argv[++i], NULL, 10);
 		} else {
 			return 2;
 		}
@@ -393,6 +402,13 @@ int main(int argc, char **argv)
 		return 2;
 	if (create_set)
 		create(&k);
+	if (provider_of > 1) {
+		struct nsj_err e = { 0 };
+
+		if (reset_credentials(&e) < 0)
+			create_fail(&e);
+		nsj_net_exec_restart(provider_of, provider_ns, 4, 3);
+	}
 	harden();
 	return loop(&k);
 }

@@ -14,8 +14,11 @@
  *
  * How long it lives. slirp4netns ends when its --exit-fd sees the pipe's hang-up, and the only
  * write end of that pipe is K's: the provider ends with the set whatever ends the set (reset,
- * idle, a SIGKILL of the keeper) and never outlives it. A provider that dies on its own is not
- * restarted; the login path reports it (set.c, pam_nsjail.c) and nsjailctl show says so.
+ * idle, a SIGKILL of the keeper) and never outlives it. K also keeps the read end, on a fixed
+ * fd: a provider that dies on its own is restarted by the next login (nsj_net_restart(), before
+ * it joins), which takes a copy of that read end with pidfd_getfd and spawns
+ * `nsjail-keeper --provider`, so that the new provider has the same hang-up; if that fails the
+ * login goes on and says why (set.c, pam_nsjail.c), and nsjailctl show says "gone".
  *
  * Privilege. It runs as root (it must setns into the set's namespace and make its tap device)
  * with an empty environment, /dev/null on 0-2, no other fd than its two pipes, every signal at
@@ -35,7 +38,9 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -97,13 +102,55 @@ void nsj_net_close(struct nsj_netp *n)
 	close_pair(n->exit);
 }
 
+_Noreturn static void exec_provider(int netns, int ready, int exitfd);
+
 int nsj_net_keep(struct nsj_netp *n)
 {
-	int keep = n->exit[1];
+	int w;
 
-	n->exit[1] = -1;
-	nsj_net_close(n);
-	return keep;
+	close_pair(n->go);
+	close_pair(n->ready);
+	/* The write end above NSJ_NET_KEEPER_RFD, the read end onto it (for nsj_net_restart()). */
+	w = fcntl(n->exit[1], F_DUPFD_CLOEXEC, NSJ_NET_KEEPER_RFD + 1);
+	if (w < 0 || (n->exit[0] != NSJ_NET_KEEPER_RFD &&
+		      dup3(n->exit[0], NSJ_NET_KEEPER_RFD, O_CLOEXEC) < 0)) {
+		if (w >= 0)
+			close(w);
+		nsj_net_close(n);
+		return -1;
+	}
+	if (n->exit[0] != NSJ_NET_KEEPER_RFD)
+		close(n->exit[0]);
+	close(n->exit[1]);
+	n->exit[0] = n->exit[1] = -1;
+	return w;
+}
+
+_Noreturn void nsj_net_exec_restart(pid_t keeper, uint64_t netns_ino, int ready, int exitfd)
+{
+	char path[64];
+	struct stat st;
+	int netns;
+	pid_t pid;
+
+	/* The module checked the keeper; its pid may have been reused since: check the netns. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)keeper);
+	netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns < 0 || fstat(netns, &st) < 0 || st.st_ino != netns_ino) {
+		if (dprintf(1, "E%d %s: not the set's network namespace", ESRCH, path) < 0)
+			_exit(1);
+		_exit(1);
+	}
+	/* Not the module's child: the provider is reparented to init when we exit. */
+	pid = fork();
+	if (pid == 0)
+		exec_provider(netns, ready, exitfd);
+	if (pid < 0) {
+		if (dprintf(1, "E%d fork: %s", errno, strerror(errno)) < 0)
+			_exit(1);
+		_exit(1);
+	}
+	_exit(dprintf(1, "N%d\n", (int)pid) > 0 ? 0 : 1);
 }
 
 /* fd onto exactly to (which must not be one of the fds still needed), not close-on-exec. */
@@ -130,39 +177,31 @@ static int bound_caps(void)
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-/* P: wait for H's go, then become slirp4netns on H's network namespace. Never returns. */
-_Noreturn static void provider(struct nsj_netp *n, pid_t h)
+/*
+ * Become slirp4netns on the network namespace netns (an open fd), with ready and exitfd as its
+ * --ready-fd and --exit-fd. Runs in P, root, in the host's namespaces. Never returns.
+ */
+_Noreturn static void exec_provider(int netns, int ready, int exitfd)
 {
-	char ns[64], ready[16], exitfd[16], go;
+	char ns[64], readyarg[16], exitarg[16];
 	char *const argv[] = { (char *)"slirp4netns", (char *)"--configure", (char *)"--mtu=65520",
 			       (char *)"--disable-host-loopback", (char *)"--enable-sandbox",
-			       (char *)"--enable-seccomp", ready, exitfd, (char *)"--netns-type=path",
+			       (char *)"--enable-seccomp", readyarg, exitarg, (char *)"--netns-type=path",
 			       ns, (char *)"tap0", NULL };
 	char *const envp[] = { NULL };
 	sigset_t none;
-	int null, netns;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	close(n->go[1]);
-	close(n->ready[0]);
-	close(n->exit[1]); /* the keeper's alone: its exit is our hang-up */
-	if (read(n->go[0], &go, 1) != 1 || go != 'g')
-		_exit(1); /* H failed before it unshared */
-	/*
-	 * Opened here, with all of root's capabilities: once the bounding set is cut, the kernel's
-	 * ptrace check (our capabilities must cover H's) refuses /proc/H/ns/net.
-	 */
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)h);
-	netns = open(ns, O_RDONLY | O_CLOEXEC);
 	snprintf(ns, sizeof(ns), "/proc/self/fd/%d", NETNS_FD);
-	snprintf(ready, sizeof(ready), "--ready-fd=%d", READY_FD);
-	snprintf(exitfd, sizeof(exitfd), "--exit-fd=%d", EXIT_FD);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	snprintf(readyarg, sizeof(readyarg), "--ready-fd=%d", READY_FD);
+	snprintf(exitarg, sizeof(exitarg), "--exit-fd=%d", EXIT_FD);
 	/* 3-5 are taken from any fd that is in the way first (F_DUPFD_CLOEXEC above 5). */
-	n->ready[1] = fcntl(n->ready[1], F_DUPFD_CLOEXEC, 6);
-	n->exit[0] = fcntl(n->exit[0], F_DUPFD_CLOEXEC, 6);
+	ready = fcntl(ready, F_DUPFD_CLOEXEC, 6);
+	exitfd = fcntl(exitfd, F_DUPFD_CLOEXEC, 6);
 	netns = netns < 0 ? -1 : fcntl(netns, F_DUPFD_CLOEXEC, 6);
-	if (null < 0 || n->ready[1] < 0 || n->exit[0] < 0 || netns < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-	    dup2(null, 2) < 0 || move_fd(n->ready[1], READY_FD) < 0 || move_fd(n->exit[0], EXIT_FD) < 0 || move_fd(netns, NETNS_FD) < 0)
+	if (null < 0 || ready < 0 || exitfd < 0 || netns < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0 || dup2(null, 2) < 0 || move_fd(ready, READY_FD) < 0 ||
+	    move_fd(exitfd, EXIT_FD) < 0 || move_fd(netns, NETNS_FD) < 0)
 		_exit(1);
 	syscall(SYS_close_range, NETNS_FD + 1, ~0u, 0);
 	sigemptyset(&none);
@@ -177,6 +216,24 @@ _Noreturn static void provider(struct nsj_netp *n, pid_t h)
 		_exit(1);
 	execve(NSJ_SLIRP4NETNS_PATH, argv, envp);
 	_exit(127);
+}
+
+/* P: wait for H's go, then become slirp4netns on H's network namespace. Never returns. */
+_Noreturn static void provider(struct nsj_netp *n, pid_t h)
+{
+	char ns[64], go;
+
+	close(n->go[1]);
+	close(n->ready[0]);
+	close(n->exit[1]); /* the keeper's alone: its exit is our hang-up */
+	if (read(n->go[0], &go, 1) != 1 || go != 'g')
+		_exit(1); /* H failed before it unshared */
+	/*
+	 * Opened here, with all of root's capabilities: once the bounding set is cut, the kernel's
+	 * ptrace check (our capabilities must cover H's) refuses /proc/H/ns/net.
+	 */
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)h);
+	exec_provider(open(ns, O_RDONLY | O_CLOEXEC), n->ready[1], n->exit[0]);
 }
 
 int nsj_net_fork(struct nsj_netp *n, struct nsj_err *err)
@@ -203,8 +260,7 @@ int nsj_net_fork(struct nsj_netp *n, struct nsj_err *err)
 		provider(n, h);
 	close(n->go[0]);
 	close(n->ready[1]);
-	close(n->exit[0]);
-	n->go[0] = n->ready[1] = n->exit[0] = -1;
+	n->go[0] = n->ready[1] = -1;
 	return 0;
 }
 
@@ -331,5 +387,147 @@ int nsj_net_addresses(const struct nsj_record *r, char *buf, size_t size, struct
 	if (pid < 0 || n < 0)
 		return nsj_err_set(err, EIO, "the set's addresses: %m");
 	buf[n] = '\0';
+	return 0;
+}
+
+/* ---- restarting a provider that died (the login path) ------------------------------------- */
+
+/* Read the helper's report: "N<pid>" or "E<errno> <message>". */
+static int restart_report(int fd, pid_t *pid, struct nsj_err *err)
+{
+	char buf[512];
+	ssize_t n = nsj_read_full(fd, buf, sizeof(buf) - 1);
+	char *msg;
+	int code;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (buf[0] == 'N' && (*pid = (pid_t)strtol(buf + 1, NULL, 10)) > 1)
+		return 0;
+	if (buf[0] == 'E') {
+		code = (int)strtol(buf + 1, &msg, 10);
+		return nsj_err_set(err, code ? code : EIO, "%s", *msg == ' ' ? msg + 1 : msg);
+	}
+	return nsj_err_set(err, EIO, "the restart helper died without a report");
+}
+
+static int wait_ready(int fd, struct nsj_err *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c = 0;
+	int r;
+
+	do
+		r = poll(&p, 1, READY_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r > 0 && read(fd, &c, 1) == 1 && c == '1')
+		return 0;
+	return nsj_err_set(err, r == 0 ? ETIMEDOUT : EIO, "%s exited before it was ready",
+			   NSJ_SLIRP4NETNS_PATH);
+}
+
+/* posix_spawn `nsjail-keeper --provider`: 0 /dev/null, 1 report, 3 exit pipe, 4 ready. */
+static int spawn_restart(const struct nsj_record *r, int exitfd, int report, int ready, pid_t *h)
+{
+	char uid[16], pid[16], ino[32];
+	char *const argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--provider",
+			       pid, ino, NULL };
+	char *const envp[] = { NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all;
+	int ret;
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)r->uid);
+	snprintf(pid, sizeof(pid), "%d", (int)r->pid);
+	snprintf(ino, sizeof(ino), "%llu", (unsigned long long)r->ns_ino[NSJ_NS_NET]);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	ret = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, report, 1);
+	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
+	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, exitfd, 3);
+	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, ready, 4);
+	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &all);
+	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
+	if (ret == 0)
+		ret = posix_spawn(h, NSJ_KEEPER_PATH, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return -ret;
+}
+
+/* A pipe whose ends are above fd 4 (spawn_restart's targets), close-on-exec. */
+static int pipe_high(int fds[2])
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fds[0] = fcntl(p[0], F_DUPFD_CLOEXEC, 5);
+	fds[1] = fcntl(p[1], F_DUPFD_CLOEXEC, 5);
+	close(p[0]);
+	close(p[1]);
+	if (fds[0] >= 0 && fds[1] >= 0)
+		return 0;
+	close_pair(fds);
+	return -EMFILE;
+}
+
+int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	int report[2] = { -1, -1 }, ready[2] = { -1, -1 }, exitfd, e, status, ret;
+	unsigned long long start = 0;
+	pid_t h = -1, npid = 0;
+	char state;
+
+	if (nsj_net_provider_check(err) < 0)
+		return -err->code;
+	/* A copy of the keeper's read end of the exit pipe: hang-up when the keeper ends. */
+	exitfd = (int)syscall(SYS_pidfd_getfd, pidfd, NSJ_NET_KEEPER_RFD, 0);
+	if (exitfd < 0)
+		return nsj_err_set(err, errno, "the keeper's exit pipe: %m");
+	ret = pipe_high(report);
+	ret = ret ? ret : pipe_high(ready);
+	if (ret == 0 && (exitfd = fcntl(e = exitfd, F_DUPFD_CLOEXEC, 5)) >= 0)
+		close(e);
+	if (ret < 0 || exitfd < 0) {
+		close_pair(report);
+		close_pair(ready);
+		if (exitfd >= 0)
+			close(exitfd);
+		return nsj_err_set(err, ret < 0 ? -ret : EMFILE, "pipe: %s",
+				   strerror(ret < 0 ? -ret : EMFILE));
+	}
+	/* The host program's SIGCHLD handler must not reap the helper before we do. */
+	sigaction(SIGCHLD, &dfl, &old);
+	ret = spawn_restart(r, exitfd, report[1], ready[1], &h);
+	close(exitfd);
+	close(report[1]);
+	close(ready[1]);
+	if (ret < 0) {
+		nsj_err_set(err, -ret, "spawn %s: %s", NSJ_KEEPER_PATH, strerror(-ret));
+	} else {
+		ret = restart_report(report[0], &npid, err);
+		while (waitpid(h, &status, 0) < 0 && errno == EINTR)
+			;
+		if (ret == 0)
+			ret = wait_ready(ready[0], err);
+	}
+	sigaction(SIGCHLD, &old, NULL);
+	close(report[0]);
+	close(ready[0]);
+	if (ret == 0 && (nsj_proc_start(npid, &start, &state) < 0 || state == 'Z'))
+		ret = nsj_err_set(err, ESRCH, "network provider %d died at start", (int)npid);
+	if (ret < 0) {
+		if (npid > 1)
+			kill(npid, SIGKILL);
+		return ret;
+	}
+	r->net_pid = npid;
+	r->net_start = start;
 	return 0;
 }

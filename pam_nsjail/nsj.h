@@ -243,7 +243,10 @@ struct nsj_record {
 	uint64_t ns_dev;           /* st_dev of the nsfs */
 	pid_t net_pid;             /* network = outbound: the provider (host pid), else 0 */
 	unsigned long long net_start; /* its starttime */
-	bool net_gone;             /* not recorded: set by the login path when the provider died */
+	/* Not recorded: set by the login path when the recorded provider had died. */
+	pid_t net_old;             /* the provider that died, or 0 */
+	bool net_gone;             /* ...and could not be restarted: net_error says why */
+	char net_error[256];
 };
 
 /*
@@ -320,6 +323,14 @@ int nsj_net_provider_check(struct nsj_err *err);
  * or another process now), -errno. Runs where the host's /proc is seen.
  */
 int nsj_net_provider_alive(const struct nsj_record *r);
+
+/*
+ * Start a new provider for the set of r, whose keeper is pidfd (verified), when the recorded
+ * one died: it ends with the keeper as the first one would have (its exit pipe's read end is
+ * taken from the keeper with pidfd_getfd). Fills r->net_pid and r->net_start (the caller
+ * records them). Runs in the module before it joins: root, the host's namespaces.
+ */
+int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err);
 
 /*
  * nsjailctl check: every section in which network = outbound takes effect, when the provider is

@@ -171,11 +171,16 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
 	}
-	/* Reported, not repaired: a new provider would need the keeper's exit pipe (net.c). */
-	if (ret == PAM_SUCCESS && r.net_gone)
+	/* The set's network provider had died: restarted (set.c), or the set has no way out. */
+	if (ret == PAM_SUCCESS && r.net_old > 0 && !r.net_gone)
 		pam_syslog(pamh, LOG_WARNING,
-			   "user=%s: the set's network provider (pid %d) is gone: no outbound network "
-			   "until the set is reset (nsjailctl reset %s)", name, (int)r.net_pid, name);
+			   "user=%s: the set's network provider (pid %d) had died: restarted as pid %d",
+			   name, (int)r.net_old, (int)r.net_pid);
+	else if (ret == PAM_SUCCESS && r.net_gone)
+		pam_syslog(pamh, LOG_WARNING,
+			   "user=%s: the set's network provider (pid %d) is gone and could not be "
+			   "restarted (%s): no outbound network until the set is reset (nsjailctl reset %s)",
+			   name, (int)r.net_pid, r.net_error, name);
 	nsj_config_free(c);
 	nsj_user_free(&u);
 	return ret;

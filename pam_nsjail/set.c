@@ -349,6 +349,21 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 	return ret;
 }
 
+/*
+ * The set's network provider died: start a new one, tied to the same keeper, and record it.
+ * A failure leaves the set as it is (alive, without a way out) and says why in r.
+ */
+static void restart_provider(int udir, int pidfd, struct nsj_record *r)
+{
+	struct nsj_err why = { 0 };
+
+	r->net_old = r->net_pid;
+	if (nsj_net_restart(pidfd, r, &why) == 0 && nsj_record_write(udir, r, &why) == 0)
+		return;
+	r->net_gone = true;
+	nsj_err_first(&why, r->net_error, sizeof(r->net_error));
+}
+
 /* Verify and join the recorded set: 0 joined, -ESRCH stale (caller repairs), else error. */
 static int join_recorded(int udir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
 {
@@ -362,8 +377,9 @@ static int join_recorded(int udir, uid_t uid, struct nsj_record *r, struct nsj_e
 		return -ESRCH; /* tampered or malformed: never trusted, replaced */
 	if (pidfd < 0)
 		return nsj_err_set(err, -pidfd, "%s", why.msg);
-	/* Before the join, while the host's /proc is ours: reported by the glue, not repaired. */
-	r->net_gone = r->net_pid > 0 && nsj_net_provider_alive(r) == 0;
+	/* Before the join, while the host's /proc is ours; the glue logs what happened. */
+	if (r->net_pid > 0 && nsj_net_provider_alive(r) == 0)
+		restart_provider(udir, pidfd, r);
 	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
 	pidfd_signal(pidfd, SIGUSR1);
 	ret = nsj_set_join(pidfd, r, err);
