@@ -100,7 +100,7 @@ is "$(cat /proc/$np/comm)" "slirp4netns" "...which is slirp4netns"
 is "$(readlink /proc/$np/ns/pid)" "$world_pid" "...in the host's PID namespace, not the set's"
 is "$(readlink /proc/$np/ns/net)" "$world_net" "...and the host's network namespace"
 is "$(as alice 'ps -e -o comm=' | grep -c slirp4netns)" "0" "the tenant's ps does not list it"
-is "$(as alice 'ls /proc | grep -c "^[0-9]"')" "$(as alice 'ps -e -o pid= | wc -l')" "...nor does the set's /proc"
+is "$(as alice 'cat /proc/[0-9]*/comm 2>/dev/null' | grep -c slirp4netns)" "0" "...nor does the set's /proc"
 is "$(awk '/^CapEff:/ {print $2}' /proc/$np/status)" "0000000000000400" "it runs with net_bind_service as its only capability (its sandbox)"
 is "$(awk '/^CapBnd:/ {print $2}' /proc/$np/status)" "0000000000000400" "...and cannot regain more"
 is "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$np/status)" "1" "...under no_new_privs"
@@ -139,11 +139,20 @@ done
 is "$gone" "yes" "a keeper killed with SIGKILL takes its provider with it"
 
 # --- a provider that dies is restarted at the next login; if that fails, reported -----------------
+# kill_wait PID: SIGKILL it and wait until it is gone or a zombie (it has died).
+kill_wait() {
+	local st i
+	kill -KILL "$1"
+	for i in $(seq 50); do
+		st=$(ps -o stat= -p "$1" 2>/dev/null)
+		[ -z "$st" ] || [[ $st == Z* ]] && return 0
+		sleep 0.1
+	done
+}
 as carol 'nohup sleep 300 </dev/null >/dev/null 2>&1 &'
 cnp=$(awk '$1 == "provider" {print $2}' $PIN/3003/keeper)
 ckp=$(keeper_pid carol)
-kill -KILL "$cnp"
-sleep 0.2
+kill_wait "$cnp"
 is "$(as carol "socat -T5 - TCP4:$OUT:7000 </dev/null; pgrep -c -x sleep")" $'tcp-outside\n1' \
 	"a set whose provider died gets out again at the next login, in the same set (its job survived)"
 nnp=$(awk '$1 == "provider" {print $2}' $PIN/3003/keeper)
@@ -163,7 +172,7 @@ done
 is "$gone" "yes" "the restarted provider ends with its set too"
 as carol true
 cnp=$(awk '$1 == "provider" {print $2}' $PIN/3003/keeper)
-kill -KILL "$cnp"
+kill_wait "$cnp"
 install -m 0644 /dev/null /run/world/not-slirp
 mount --bind /run/world/not-slirp /usr/bin/slirp4netns
 out=$(as carol "socat -T2 - TCP4:$OUT:7000 </dev/null 2>/dev/null; echo rc=\$?")
