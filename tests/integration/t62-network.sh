@@ -195,6 +195,19 @@ for i in $(seq 50); do
 done
 is "$after" "$before" "...and its provider ended with the session"
 
+# --- a host whose resolver is a stub on its own loopback (systemd-resolved) -----------------------
+bg /usr/bin/python3 tests/net/dns-one.py 127.0.0.53 stub.test $OUT
+mkdir -p /run/systemd/resolve
+printf 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch test\n' >/run/systemd/resolve/stub-resolv.conf
+rm -f /etc/resolv.conf
+ln -s ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf
+listening 127.0.0.53:53 u
+is "$(as alice 'getent hosts stub.test' | awk '{print $1}')" "$OUT" \
+	"a host whose resolv.conf links to a stub on its loopback (systemd-resolved): DNS works in the set"
+is "$(as alice 'grep -v "^#" /etc/resolv.conf' | tr '\n' ' ')" "nameserver 10.0.2.3 options edns0 trust-ad search test " \
+	"...through the set's own resolv.conf, mounted over the file the link names"
+is "$(head -n 1 /run/systemd/resolve/stub-resolv.conf)" "nameserver 127.0.0.53" "...while the host's stays as it was"
+
 # --- outbound needs net; and slirp4netns installed ----------------------------------------------
 conf 'min_uid = 1000
 default { network = outbound }'
