@@ -349,8 +349,10 @@ _Noreturn static void create(struct keeper *k)
 		_exit(dprintf(1, "P%d\nN%d\n", (int)pid, outbound ? (int)net.pid : 0) > 0 ? 0 : 1);
 	}
 	/* K keeps the provider's exit pipe (close-on-exec, never inherited) and nothing else. */
-	if (outbound)
-		k->net_exit = nsj_net_keep(&net);
+	if (outbound && (k->net_exit = nsj_net_keep(&net)) < 0) {
+		nsj_err_set(&e, errno, "the provider's exit pipe: %m");
+		create_fail(&e);
+	}
 
 	/* K: PID 1 of the new PID namespace (the first process forked after the unshare). */
 	umask(022);
