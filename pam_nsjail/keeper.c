@@ -348,7 +348,8 @@ _Noreturn static void create(struct keeper *k)
 		}
 		_exit(dprintf(1, "P%d\nN%d\n", (int)pid, outbound ? (int)net.pid : 0) > 0 ? 0 : 1);
 	}
-	/* K keeps the provider's exit pipe (close-on-exec, never inherited) and nothing else. */
+	/* K keeps both ends of the provider's exit pipe: the write end ends it, the read end is for a
+	 * restart (net.c). */
 	if (outbound && (k->net_exit = nsj_net_keep(&net)) < 0) {
 		nsj_err_set(&e, errno, "the provider's exit pipe: %m");
 		create_fail(&e);
