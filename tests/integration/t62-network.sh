@@ -85,6 +85,12 @@ is "$(as bob 'socat -T2 - ABSTRACT-CONNECT:nsj-alice </dev/null 2>/dev/null; ech
 is "$(socat -T2 - TCP4:127.0.0.1:8888 </dev/null 2>/dev/null; echo rc=$?)" "rc=1" "the host cannot reach alice's 127.0.0.1:8888"
 is "$(socat -T2 - ABSTRACT-CONNECT:nsj-alice </dev/null 2>/dev/null; echo rc=$?)" "rc=1" "the host cannot reach alice's abstract socket"
 is "$(as bob 'timeout 1 socat TCP4-LISTEN:8888,bind=127.0.0.1 /dev/null; echo rc=$?')" "rc=124" "bob can bind 127.0.0.1:8888 too (it listened until the timeout)"
+as alice 'nohup socat TCP4-LISTEN:8889,reuseaddr,fork SYSTEM:"echo alice-any" </dev/null >/dev/null 2>&1 &
+	for i in $(seq 50); do ss -Hltn | grep -q " 0.0.0.0:8889 " && break; sleep 0.1; done'
+is "$(as alice 'socat -T5 - TCP4:10.0.2.100:8889 </dev/null')" "alice-any" "alice's server on all addresses (0.0.0.0:8889) answers on her tap0 address"
+is "$(socat -T2 - TCP4:10.0.2.100:8889 </dev/null 2>/dev/null; echo rc=$?)" "rc=1" "nothing is forwarded in: the host cannot reach it at 10.0.2.100"
+is "$(socat -T2 - TCP4:$OUT:8889 </dev/null 2>/dev/null; echo rc=$?)" "rc=1" "...nor through the host's own address"
+is "$(as bob 'socat -T2 - TCP4:10.0.2.100:8889 </dev/null 2>/dev/null; echo rc=$?')" "rc=1" "...and bob's 10.0.2.100 is his own set's"
 is "$(as bob "socat -T5 - TCP4:$OUT:7000 </dev/null")" "tcp-outside" "bob gets out as well, through his own provider"
 
 # --- network = loopback keeps today's behaviour --------------------------------------------------
