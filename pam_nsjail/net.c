@@ -112,6 +112,8 @@ int nsj_net_keep(struct nsj_netp *n)
 	close_pair(n->ready);
 	/* The write end above NSJ_NET_KEEPER_RFD, the read end onto it (for nsj_net_restart()). */
 	w = fcntl(n->exit[1], F_DUPFD_CLOEXEC, NSJ_NET_KEEPER_RFD + 1);
+	close(n->exit[1]); /* first: it may be on NSJ_NET_KEEPER_RFD itself */
+	n->exit[1] = -1;
 	if (w < 0 || (n->exit[0] != NSJ_NET_KEEPER_RFD &&
 		      dup3(n->exit[0], NSJ_NET_KEEPER_RFD, O_CLOEXEC) < 0)) {
 		if (w >= 0)
@@ -121,8 +123,7 @@ int nsj_net_keep(struct nsj_netp *n)
 	}
 	if (n->exit[0] != NSJ_NET_KEEPER_RFD)
 		close(n->exit[0]);
-	close(n->exit[1]);
-	n->exit[0] = n->exit[1] = -1;
+	n->exit[0] = -1;
 	return w;
 }
 
