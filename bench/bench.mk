@@ -16,5 +16,7 @@ $(B)/bench/cg-shim.so: bench/cg-shim.c | $(B)/bench
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) -ldl
 
 # BENCH_N=10000 adds the 10,000-set step; BENCH_ROUNDS sets the samples per latency figure.
+# BENCH_NET=0 skips bench/net.sh (network = outbound: first login, memory, throughput).
 bench: all $(HARNESS) $(BENCH_BIN)
 	KEEPER_PATH=$(KEEPER_PATH) tests/world bash bench/run.sh
+	[ "$${BENCH_NET:-1}" = 0 ] || KEEPER_PATH=$(KEEPER_PATH) tests/world bash bench/net.sh

@@ -23,7 +23,7 @@
 
 #include "nsj.h"
 
-#define CACHE_MAGIC "nsjcfg02" /* 02: system_bus */
+#define CACHE_MAGIC "nsjcfg02" /* 02: system_bus, network */
 #define CACHE_MAX   (4u << 20) /* path + a text of at most 1 MiB + its parse */
 
 struct cache_hdr {
@@ -105,6 +105,7 @@ static void put_section(struct wbuf *b, const struct nsj_section *s)
 	put_u32(b, s->persist);
 	put_u32(b, s->idle_timeout);
 	put_u32(b, (uint32_t)s->system_bus);
+	put_u32(b, (uint32_t)s->network);
 }
 
 int nsj_config_serialize(const struct nsj_config *c, char **out, size_t *len)
@@ -225,9 +226,11 @@ static void get_section(struct rbuf *b, struct nsj_section *s)
 	s->persist = get_bool(b);
 	s->idle_timeout = get_u32(b);
 	s->system_bus = (enum nsj_bus)get_u32(b);
+	s->network = (enum nsj_net)get_u32(b);
 	/* Only what a parse can give: the rest of the core indexes tables by these. */
 	b->bad |= (unsigned)s->kind > NSJ_SEC_GROUP || (unsigned)s->tmp > NSJ_TMP_NONE ||
 		  (unsigned)s->propagation > NSJ_PROP_PRIVATE || (unsigned)s->system_bus > NSJ_BUS_HOST ||
+		  (unsigned)s->network > NSJ_NET_OUTBOUND ||
 		  (s->namespaces & ~((1u << NSJ_NS_COUNT) - 1)) != 0;
 }
 

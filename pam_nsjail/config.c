@@ -36,7 +36,7 @@
 #define CONFIG_MAX	  (1u << 20) /* a config larger than 1 MiB is a mistake or an attack */
 #define NAME_MAX_LEN	  256	     /* user and group names in section titles */
 #define HOSTNAME_TMPL_MAX 255	     /* fits struct nsj_policy.hostname_tmpl */
-#define NSJ_KEY_ALL	  (((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS)
+#define NSJ_KEY_ALL	  (((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS)
 
 /* One parse: where its messages go, and the section header lines found by the pre-scan. */
 struct pctx {
@@ -319,6 +319,8 @@ static const struct {
 	{ "propagation", "private", NSJ_PROP_PRIVATE },
 	{ "system_bus", "hidden", NSJ_BUS_HIDDEN },
 	{ "system_bus", "host", NSJ_BUS_HOST },
+	{ "network", "loopback", NSJ_NET_LOOPBACK },
+	{ "network", "outbound", NSJ_NET_OUTBOUND },
 };
 
 static int cb_word(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
@@ -331,6 +333,7 @@ static int cb_word(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	cfg_error(cfg, "%s: unknown value \"%s\" (expected %s)", opt->name, value,
 		  strcmp(opt->name, "tmp") == 0		 ? "tmpfs, dir or none"
 		  : strcmp(opt->name, "system_bus") == 0 ? "hidden or host"
+		  : strcmp(opt->name, "network") == 0	 ? "loopback or outbound"
 							 : "slave or private");
 	return -1;
 }
@@ -495,6 +498,7 @@ static const struct {
 	{ "tmp_paths", NSJ_KEY_TMP_PATHS }, { "propagation", NSJ_KEY_PROPAGATION },
 	{ "persist", NSJ_KEY_PERSIST },	    { "idle_timeout", NSJ_KEY_IDLE_TIMEOUT },
 	{ "system_bus", NSJ_KEY_SYSTEM_BUS },
+	{ "network", NSJ_KEY_NETWORK },
 };
 
 static void free_paths(char **v, size_t n)
@@ -543,6 +547,7 @@ static int copy_key(cfg_t *sec, unsigned bit, const char *name, struct nsj_secti
 	case NSJ_KEY_PROPAGATION: s->propagation = (enum nsj_prop)cfg_getint(sec, name); break;
 	case NSJ_KEY_IDLE_TIMEOUT: s->idle_timeout = (unsigned)cfg_getint(sec, name); break;
 	case NSJ_KEY_SYSTEM_BUS: s->system_bus = (enum nsj_bus)cfg_getint(sec, name); break;
+	case NSJ_KEY_NETWORK: s->network = (enum nsj_net)cfg_getint(sec, name); break;
 	case NSJ_KEY_HOSTNAME: return copy_str(&s->hostname, cfg_getstr(sec, name));
 	case NSJ_KEY_TMP_DIR: return copy_str(&s->tmp_dir, cfg_getstr(sec, name));
 	case NSJ_KEY_TMP_PATHS: return copy_paths(sec, s);
@@ -661,6 +666,7 @@ static int parse(struct pctx *x, const char *text, struct nsj_config **out)
 		CFG_BOOL("persist", cfg_true, CFGF_NODEFAULT),
 		CFG_INT_CB("idle_timeout", 0, CFGF_NODEFAULT, cb_uint),
 		CFG_INT_CB("system_bus", 0, CFGF_NODEFAULT, cb_word),
+		CFG_INT_CB("network", 0, CFGF_NODEFAULT, cb_word),
 		CFG_END(),
 	};
 	cfg_opt_t opts[] = {
@@ -736,6 +742,8 @@ static void merge(const struct nsj_section *s, const struct nsj_section *d, stru
 		e->idle_timeout = d->idle_timeout;
 	if (!(s->set & NSJ_KEY_SYSTEM_BUS))
 		e->system_bus = d->system_bus;
+	if (!(s->set & NSJ_KEY_NETWORK))
+		e->network = d->network;
 }
 
 static const char *tmp_word(enum nsj_tmp t)
@@ -797,6 +805,12 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 			"%s: hostname = \"%s\"%s needs uts in namespaces "
 			"(add uts or set hostname = \"\")",
 			label, e.hostname, from(s, NSJ_KEY_HOSTNAME));
+	/* An error, not ignored: an admin who asks for outbound must learn it does nothing. */
+	if (e.network == NSJ_NET_OUTBOUND && !(e.namespaces & NSJ_NSF(NSJ_NS_NET)))
+		add_err(x, s->line, EINVAL,
+			"%s: network = outbound%s needs net in namespaces "
+			"(add net or set network = loopback)",
+			label, from(s, NSJ_KEY_NETWORK));
 }
 
 static int check_config(struct pctx *x, const struct nsj_config *c)

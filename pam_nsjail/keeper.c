@@ -11,6 +11,10 @@
  * Every later join sends SIGUSR1, which restarts the idle clock.
  *
  * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record] [--create]
+ *        nsjail-keeper --uid UID --provider KEEPER_PID NETNS_INODE
+ *
+ * --provider (net.c, nsj_net_restart()) starts a new network provider for a set whose provider
+ * died: fd 3 is the read end of the keeper's exit pipe, fd 4 the ready pipe, stdout the report.
  *
  * --create is how the module makes a set (set.c): started by posix_spawn (so no copy of the
  * caller's memory is ever made: a fork of sshd's monitor copies its page tables, twice), with
@@ -20,7 +24,10 @@
  * namespace, builds the set's mounts and hostname (setup.c), closes the report pipe and goes on
  * as the keeper. H reports K's pid ("P<pid>") and exits, so K is never the caller's child. An
  * error goes back as "E<errno> <message>"; the report's EOF with a pid and no error means a
- * ready set. The options name the set in `ps` and must agree with the request. Without
+ * ready set. With network = outbound, H forks the provider's process first, while still in the
+ * host's namespaces, starts it once unshared, and reports its pid too ("N<pid>") once it is
+ * ready; K holds the provider's exit pipe, so that the provider ends with K (net.c).
+ * The options name the set in `ps` and must agree with the request. Without
  * --create, a keeper runs in the current namespaces (tests).
  */
 #define _GNU_SOURCE
@@ -55,6 +62,7 @@ struct keeper {
 	bool record;
 	bool committed;
 	time_t last_busy;
+	int net_exit; /* network = outbound: the provider ends when this fd closes; else -1 */
 };
 
 static time_t now_s(void)
@@ -340,6 +348,8 @@ _Noreturn static void create(struct keeper *k)
 	struct nsj_policy p;
 	struct nsj_err e = { 0 };
 	struct nsj_user u = { 0 };
+	struct nsj_netp net = { .pid = -1 };
+	bool outbound;
 	int flags = 0, null;
 	pid_t pid;
 
@@ -353,18 +363,38 @@ _Noreturn static void create(struct keeper *k)
 	for (int i = 0; i < NSJ_NS_COUNT; i++)
 		if (p.namespaces & NSJ_NSF(i))
 			flags |= nsj_ns_clone_flag(i);
+	/* The provider's process is forked while we are still in the host's namespaces (net.c). */
+	outbound = p.network == NSJ_NET_OUTBOUND && (p.namespaces & NSJ_NSF(NSJ_NS_NET));
+	if (outbound && nsj_net_fork(&net, &e) < 0)
+		create_fail(&e);
 	/* Without a PID namespace of its own the keeper still pins the others as their member. */
 	if (unshare(flags) < 0) {
 		nsj_err_set(&e, errno, "unshare: %m");
+		nsj_net_abort(&net);
 		create_fail(&e);
 	}
 	pid = fork();
 	if (pid < 0) {
 		nsj_err_set(&e, errno, "fork: %m");
+		nsj_net_abort(&net);
 		create_fail(&e);
 	}
-	if (pid > 0)
-		_exit(dprintf(1, "P%d\n", (int)pid) > 0 ? 0 : 1);
+	if (pid > 0) {
+		/* H: the exit pipe's write end is K's alone; the set is ready with its network. */
+		if (outbound) {
+			close(net.exit[1]);
+			net.exit[1] = -1;
+			if (nsj_net_start(&net, &e) < 0)
+				create_fail(&e);
+		}
+		_exit(dprintf(1, "P%d\nN%d\n", (int)pid, outbound ? (int)net.pid : 0) > 0 ? 0 : 1);
+	}
+	/* K keeps both ends of the provider's exit pipe: the write end ends it, the read end is for a
+	 * restart (net.c). */
+	if (outbound && (k->net_exit = nsj_net_keep(&net)) < 0) {
+		nsj_err_set(&e, errno, "the provider's exit pipe: %m");
+		create_fail(&e);
+	}
 
 	/* K: PID 1 of the new PID namespace (the first process forked after the unshare). */
 	umask(022);
@@ -385,8 +415,10 @@ _Noreturn static void create(struct keeper *k)
 
 int main(int argc, char **argv)
 {
-	struct keeper k = { .pin_dir = NSJ_PIN_DIR_DEFAULT, .record = true };
+	struct keeper k = { .pin_dir = NSJ_PIN_DIR_DEFAULT, .record = true, .net_exit = -1 };
 	bool have_uid = false, create_set = false;
+	pid_t provider_of = 0;
+	uint64_t provider_ns = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -402,6 +434,9 @@ int main(int argc, char **argv)
 			k.record = false;
 		} else if (strcmp(argv[i], "--create") == 0) {
 			create_set = true;
+		} else if (strcmp(argv[i], "--provider") == 0 && i + 2 < argc) {
+			provider_of = (pid_t)strtol(argv[++i], NULL, 10);
+			provider_ns = strtoull(argv[++i], NULL, 10);
 		} else {
 			return 2;
 		}
@@ -411,6 +446,13 @@ int main(int argc, char **argv)
 		return 2;
 	if (create_set)
 		create(&k);
+	if (provider_of > 1) {
+		struct nsj_err e = { 0 };
+
+		if (reset_credentials(&e) < 0)
+			create_fail(&e);
+		nsj_net_exec_restart(provider_of, provider_ns, 4, 3);
+	}
 	harden();
 	return loop(&k);
 }

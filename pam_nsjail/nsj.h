@@ -32,6 +32,9 @@
 #define NSJ_CACHE_DIR "/run/pam_nsjail-cache" /* parsed configs (cache.c) */
 #endif
 #define NSJ_HOSTNAME_MAX 64
+#ifndef NSJ_SLIRP4NETNS_PATH
+#define NSJ_SLIRP4NETNS_PATH "/usr/bin/slirp4netns" /* network = outbound (net.c) */
+#endif
 
 /* ---- errors (err.c) ------------------------------------------------------------------- */
 
@@ -75,6 +78,7 @@ enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
 enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
 /* system_bus: hidden covers /run/dbus in the set (setup.c); host leaves the host's bus there. */
 enum nsj_bus { NSJ_BUS_HIDDEN, NSJ_BUS_HOST };
+enum nsj_net { NSJ_NET_LOOPBACK, NSJ_NET_OUTBOUND };
 enum nsj_sec_kind { NSJ_SEC_DEFAULT, NSJ_SEC_USER, NSJ_SEC_GROUP };
 
 /* Bits of struct nsj_section.set: which keys the section sets itself. */
@@ -90,6 +94,7 @@ enum nsj_key {
 	NSJ_KEY_PERSIST = 1u << 8,
 	NSJ_KEY_IDLE_TIMEOUT = 1u << 9,
 	NSJ_KEY_SYSTEM_BUS = 1u << 12,
+	NSJ_KEY_NETWORK = 1u << 10,
 };
 
 /* One section of the file. Values of keys not in `set` are unspecified (but valid to free). */
@@ -110,6 +115,7 @@ struct nsj_section {
 	bool persist;
 	unsigned idle_timeout; /* seconds, 0 = never */
 	enum nsj_bus system_bus;
+	enum nsj_net network;
 };
 
 struct nsj_config {
@@ -219,6 +225,7 @@ struct nsj_policy {
 	bool persist;
 	unsigned idle_timeout;
 	enum nsj_bus system_bus;
+	enum nsj_net network; /* meaningful with net in namespaces */
 	char pin_dir[4096];
 	/* Where it came from, recorded with a set it makes (live.c): */
 	uint64_t conf_hash;  /* the config's text_hash */
@@ -258,6 +265,12 @@ struct nsj_record {
 	uint64_t conf_hash;        /* the policy it was made under (live.c); sec_kind 0: unknown */
 	char sec_kind;
 	unsigned sec_index;
+	pid_t net_pid;             /* network = outbound: the provider (host pid), else 0 */
+	unsigned long long net_start; /* its starttime */
+	/* Not recorded: set by the login path when the recorded provider had died. */
+	pid_t net_old;             /* the provider that died, or 0 */
+	bool net_gone;             /* ...and could not be restarted: net_error says why */
+	char net_error[256];
 };
 
 /*
@@ -319,6 +332,42 @@ int nsj_keeper_count_procs(const struct nsj_record *r);
  */
 int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err);
 
+/* ---- the network provider of network = outbound (net.c) ----------------------------- */
+
+/* The addresses slirp4netns --configure gives a set (its defaults). */
+#define NSJ_NET_ADDR "10.0.2.100/24"
+#define NSJ_NET_GATEWAY "10.0.2.2"
+#define NSJ_NET_DNS "10.0.2.3"
+
+/* Is the provider installed: a root-owned executable regular file not writable by others? */
+int nsj_net_provider_check(struct nsj_err *err);
+
+/*
+ * Is the provider recorded in r (r->net_pid) still that process? 1 alive, 0 gone (its pid gone
+ * or another process now), -errno. Runs where the host's /proc is seen.
+ */
+int nsj_net_provider_alive(const struct nsj_record *r);
+
+/*
+ * Start a new provider for the set of r, whose keeper is pidfd (verified), when the recorded
+ * one died: it ends with the keeper as the first one would have (its exit pipe's read end is
+ * taken from the keeper with pidfd_getfd). Fills r->net_pid and r->net_start (the caller
+ * records them). Runs in the module before it joins: root, the host's namespaces.
+ */
+int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err);
+
+/*
+ * nsjailctl check: every section in which network = outbound takes effect, when the provider is
+ * not installed, gets one "FILE:LINE: section: reason" line. 0 when there is nothing to say.
+ */
+int nsj_config_check_network(const struct nsj_config *c, struct nsj_err *err);
+
+/*
+ * The IPv4 addresses of the set's network namespace as "lo 127.0.0.1/8, tap0 10.0.2.100/24",
+ * read by a child forked into it (nsjailctl; the caller is single-threaded).
+ */
+int nsj_net_addresses(const struct nsj_record *r, char *buf, size_t size, struct nsj_err *err);
+
 /* ---- sets (set.c) --------------------------------------------------------------------- */
 
 /*
@@ -348,9 +397,11 @@ bool nsj_systemd_booted(void);
 /*
  * In the module, on the host's side, before a new set is committed: where systemd is PID 1, move
  * the keeper (its pid as the host sees it) into nsjail-UID.scope in user-UID.slice and wait until
- * it is there (nsjail-scope does the D-Bus call). 0 also where systemd is not PID 1.
+ * it is there (nsjail-scope does the D-Bus call); with its network provider (> 0), that too.
+ * attach: only the provider, restarted, joins the unit that holds the keeper now. 0 also
+ * where systemd is not PID 1.
  */
-int nsj_scope_move(pid_t keeper, uid_t uid, struct nsj_err *err);
+int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct nsj_err *err);
 /* pipe2(O_CLOEXEC) with both ends above stdio (the caller may have closed 0-2) (set.c). */
 int nsj_pipe_above_stdio(int fds[2]);
 

@@ -2,12 +2,12 @@
 /*
  * nsjail-scope — move a new keeper into a systemd scope of its own (SPEC.md §5a).
  *
- * Usage: nsjail-scope --uid UID --pid PID
+ * Usage: nsjail-scope --uid UID --pid KEEPER [--provider PID] [--attach]
  *
  * Started by the module (scope.c) with posix_spawn, as root, with an empty environment, stdout
  * on a pipe and nothing else open, between the creation of a set and its commit. It asks
  * systemd over the system bus (sd-bus) for the transient unit nsjail-UID.scope in
- * user-UID.slice holding PID — the call `systemd-run --scope` and podman (for conmon) make —
+ * user-UID.slice holding KEEPER (and the set's network provider, network = outbound) — the call `systemd-run --scope` and podman (for conmon) make —
  * and waits until systemd reports the job done (JobRemoved), so that the keeper is in the
  * scope when the set is committed. It prints the unit's name and exits 0, or prints one line
  * saying what failed and exits 1.
@@ -17,6 +17,9 @@
  * A unit of that name that already exists: a failed one is reset and the call made again; a
  * live one (the scope of a set that is still ending, or of a set with persist = false) is left
  * alone and the keeper goes to nsjail-UID-PID.scope instead.
+ *
+ * --attach: the set's provider was restarted by a later login; it joins the unit that holds the
+ * keeper now (GetUnitByPID, AttachProcessesToUnit), so that it too outlives any session.
  *
  * This is a program of its own, so that libsystemd is loaded neither into the caller of the
  * module (sshd) nor into the keeper, which lives as long as its set and is linked static-pie.
@@ -72,12 +75,12 @@ static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *e)
 }
 
 /* StartTransientUnit(NAME, "fail", [PIDs, Slice, CollectMode, Description], []). */
-static int start_scope(sd_bus *bus, const char *name, uid_t uid, pid_t pid, sd_bus_message **reply,
-		       sd_bus_error *e)
+static int start_scope(sd_bus *bus, const char *name, uid_t uid, pid_t pid, pid_t provider,
+		       sd_bus_message **reply, sd_bus_error *e)
 {
 	sd_bus_message *m = NULL;
 	char slice[64], desc[96];
-	uint32_t p = (uint32_t)pid;
+	uint32_t p = (uint32_t)pid, q = (uint32_t)provider;
 	int r;
 
 	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)uid);
@@ -87,9 +90,12 @@ static int start_scope(sd_bus *bus, const char *name, uid_t uid, pid_t pid, sd_b
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 1, p, "Slice", "s", slice,
-					  "CollectMode", "s", "inactive-or-failed", "Description", "s",
-					  desc);
+		r = provider > 0 ? sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 2, p, q, "Slice",
+							 "s", slice, "CollectMode", "s",
+							 "inactive-or-failed", "Description", "s", desc)
+				 : sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 1, p, "Slice",
+							 "s", slice, "CollectMode", "s",
+							 "inactive-or-failed", "Description", "s", desc);
 	if (r >= 0)
 		r = sd_bus_message_append(m, "a(sa(sv))", 0);
 	if (r >= 0)
@@ -152,6 +158,37 @@ static int connect_systemd(sd_bus **bus, bool *direct)
 	return sd_bus_open_system(bus);
 }
 
+/* --attach: the provider into the unit that holds the keeper. */
+static int attach(sd_bus *bus, pid_t keeper, pid_t provider)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	const char *path;
+	char *unit = NULL;
+	int r;
+
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "GetUnitByPID", &e, &reply, "u",
+			       (uint32_t)keeper);
+	if (r < 0)
+		fail("the keeper's unit", r, &e);
+	r = sd_bus_message_read(reply, "o", &path);
+	if (r >= 0)
+		r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
+					       "org.freedesktop.systemd1.Unit", "Id", &e, &unit);
+	if (r < 0)
+		fail("the keeper's unit", r, &e);
+	sd_bus_message_unref(reply);
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "AttachProcessesToUnit", &e, NULL,
+			       "ssau", unit, "", 1, (uint32_t)provider);
+	if (r < 0)
+		fail(unit, r, &e);
+	printf("%s\n", unit);
+	free(unit);
+	return 0;
+}
+
 static int parse_id(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -168,15 +205,30 @@ int main(int argc, char **argv)
 	sd_bus *bus = NULL;
 	struct job j = { 0 };
 	bool direct = false;
-	unsigned long uid = 0, pid = 0;
+	unsigned long uid = 0, pid = 0, provider = 0;
+	bool attach_only = false;
 	char name[64];
 	const char *path;
 	int r;
 
-	if (argc != 5 || strcmp(argv[1], "--uid") != 0 || strcmp(argv[3], "--pid") != 0 ||
-	    parse_id(argv[2], 0xfffffffeul, &uid) < 0 || parse_id(argv[4], 0x7ffffffful, &pid) < 0 ||
-	    pid <= 1) {
-		printf("usage: nsjail-scope --uid UID --pid PID\n");
+	for (int i = 1; i < argc; i++) {
+		bool more = i + 1 < argc;
+
+		if (strcmp(argv[i], "--uid") == 0 && more && parse_id(argv[i + 1], 0xfffffffeul, &uid) == 0)
+			i++;
+		else if (strcmp(argv[i], "--pid") == 0 && more &&
+			 parse_id(argv[i + 1], 0x7ffffffful, &pid) == 0)
+			i++;
+		else if (strcmp(argv[i], "--provider") == 0 && more &&
+			 parse_id(argv[i + 1], 0x7ffffffful, &provider) == 0)
+			i++;
+		else if (strcmp(argv[i], "--attach") == 0)
+			attach_only = true;
+		else
+			pid = 0;
+	}
+	if (pid <= 1 || (attach_only && provider <= 1) || provider == 1) {
+		printf("usage: nsjail-scope --uid UID --pid KEEPER [--provider PID] [--attach]\n");
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -186,6 +238,8 @@ int main(int argc, char **argv)
 	r = connect_systemd(&bus, &direct);
 	if (r < 0)
 		fail("connect to systemd", r, NULL);
+	if (attach_only)
+		return attach(bus, (pid_t)pid, (pid_t)provider);
 	/*
 	 * Before the call: the job may end before its reply has been read. A direct connection has
 	 * no sender names (systemd sends its job signals to every direct connection).
@@ -196,18 +250,18 @@ int main(int argc, char **argv)
 	if (r < 0)
 		fail("watch systemd's jobs", r, NULL);
 	snprintf(name, sizeof(name), "nsjail-%lu.scope", uid);
-	r = start_scope(bus, name, (uid_t)uid, (pid_t)pid, &reply, &e);
+	r = start_scope(bus, name, (uid_t)uid, (pid_t)pid, (pid_t)provider, &reply, &e);
 	if (r < 0 && sd_bus_error_has_name(&e, UNIT_EXISTS)) {
 		/* A failed scope of an earlier set is only a record: reset it and try again. */
 		sd_bus_error_free(&e);
 		reset_failed(bus, name);
-		r = start_scope(bus, name, (uid_t)uid, (pid_t)pid, &reply, &e);
+		r = start_scope(bus, name, (uid_t)uid, (pid_t)pid, (pid_t)provider, &reply, &e);
 	}
 	if (r < 0 && sd_bus_error_has_name(&e, UNIT_EXISTS)) {
 		/* A live one: another set's. Ours gets a name no other set can have. */
 		sd_bus_error_free(&e);
 		snprintf(name, sizeof(name), "nsjail-%lu-%lu.scope", uid, pid);
-		r = start_scope(bus, name, (uid_t)uid, (pid_t)pid, &reply, &e);
+		r = start_scope(bus, name, (uid_t)uid, (pid_t)pid, (pid_t)provider, &reply, &e);
 	}
 	if (r < 0)
 		fail(name, r, &e);

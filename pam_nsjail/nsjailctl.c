@@ -486,6 +486,8 @@ static void print_policy(const struct nsj_policy *p)
 	printf("persist = %s\n", p->persist ? "true" : "false");
 	printf("idle_timeout = %u\n", p->idle_timeout);
 	printf("system_bus = %s\n", p->system_bus == NSJ_BUS_HOST ? "host" : "hidden");
+	printf("network = %s%s\n", p->network == NSJ_NET_OUTBOUND ? "outbound" : "loopback",
+	       p->namespaces & NSJ_NSF(NSJ_NS_NET) ? "" : "  # unused without net in namespaces");
 	if (p->jailed)
 		puts("jailed: yes");
 	else
@@ -552,6 +554,26 @@ static int cmd_policy(struct ctl *c)
 	return ret;
 }
 
+/* The set's network: its mode, its provider and whether it runs, its addresses. */
+static void print_network(const struct nsj_record *r, bool alive)
+{
+	struct nsj_err e = { 0 };
+	char buf[1024];
+
+	if (!(r->kinds & NSJ_NSF(NSJ_NS_NET))) {
+		printf("%-11s the host's (no net namespace)\n", "network:");
+		return;
+	}
+	printf("%-11s %s\n", "network:", r->net_pid > 0 ? "outbound" : "loopback");
+	if (r->net_pid > 0)
+		printf("%-11s slirp4netns pid %d (%s)\n", "provider:", (int)r->net_pid,
+		       nsj_net_provider_alive(r) == 1 ? "running" : "gone: no way out until reset");
+	if (alive && nsj_net_addresses(r, buf, sizeof(buf), &e) == 0)
+		printf("%-11s %s\n", "addresses:", buf);
+	if (r->net_pid > 0)
+		printf("%-11s gateway %s, dns %s\n", "routes:", NSJ_NET_GATEWAY, NSJ_NET_DNS);
+}
+
 static void print_set(const struct nsj_record *r, bool alive, const char *pin_dir)
 {
 	char buf[600];
@@ -571,6 +593,7 @@ static void print_set(const struct nsj_record *r, bool alive, const char *pin_di
 	fmt_ns(r, buf, sizeof(buf));
 	printf("%-11s %s\n", "namespaces:", buf);
 	printf("%-11s %s/%u/keeper\n", "record:", pin_dir, (unsigned)r->uid);
+	print_network(r, alive);
 }
 
 static int cmd_show(struct ctl *c)
@@ -844,11 +867,12 @@ static int cmd_check(struct ctl *c)
 	struct nsj_config *cfg = NULL;
 	struct nsj_err e = { 0 };
 
-	if (nsj_config_load(path, &cfg, &e) == 0) {
+	if (nsj_config_load(path, &cfg, &e) == 0 && nsj_config_check_network(cfg, &e) == 0) {
 		printf("%s: OK\n", path);
 		nsj_config_free(cfg);
 		return 0;
 	}
+	nsj_config_free(cfg);
 	/* Every line is already "FILE:LINE: message". */
 	fprintf(stderr, "%s\n", e.msg[0] ? e.msg : strerror(e.code));
 	return 1;

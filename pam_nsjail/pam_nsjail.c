@@ -237,7 +237,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	struct nsj_config *c = NULL;
 	const struct nsj_config *kept = NULL;
 	struct nsj_policy p;
-	struct nsj_record r;
+	struct nsj_record r = { 0 };
 	struct nsj_err e = { 0 };
 	enum nsj_action act = NSJ_ACT_CREATED;
 	bool cached = false;
@@ -276,6 +276,16 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, action);
 		ret = PAM_SUCCESS;
 	}
+	/* The set's network provider had died: restarted (set.c), or the set has no way out. */
+	if (ret == PAM_SUCCESS && r.net_old > 0 && !r.net_gone)
+		pam_syslog(pamh, LOG_WARNING,
+			   "user=%s: the set's network provider (pid %d) had died: restarted as pid %d",
+			   name, (int)r.net_old, (int)r.net_pid);
+	else if (ret == PAM_SUCCESS && r.net_gone)
+		pam_syslog(pamh, LOG_WARNING,
+			   "user=%s: the set's network provider (pid %d) is gone and could not be "
+			   "restarted (%s): no outbound network until the set is reset (nsjailctl reset %s)",
+			   name, (int)r.net_pid, r.net_error, name);
 	nsj_config_free(c);
 	nsj_user_free(&u);
 	return ret;

@@ -239,6 +239,7 @@ static int fill(const struct nsj_config *c, const struct nsj_section *s, struct 
 	p->persist = PICK(NSJ_KEY_PERSIST, persist);
 	p->idle_timeout = PICK(NSJ_KEY_IDLE_TIMEOUT, idle_timeout);
 	p->system_bus = PICK(NSJ_KEY_SYSTEM_BUS, system_bus);
+	p->network = PICK(NSJ_KEY_NETWORK, network);
 	n = snprintf(p->hostname_tmpl, sizeof(p->hostname_tmpl), "%s",
 		     PICK(NSJ_KEY_HOSTNAME, hostname));
 #undef PICK
@@ -360,4 +361,35 @@ int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, str
 	if (r < 0)
 		return r;
 	return nsj_policy_for_section(c, u, s, p, err);
+}
+
+/*
+ * network = outbound where the provider is missing (nsjailctl check; net.c has the provider).
+ * Here, not in net.c, which the static keeper links: nothing of NSS may come with it.
+ */
+int nsj_config_check_network(const struct nsj_config *c, struct nsj_err *err)
+{
+	const struct nsj_section *d = &c->def;
+	struct nsj_err why = { 0 };
+	char label[300];
+	int ret = 0;
+
+	if (nsj_net_provider_check(&why) == 0)
+		return 0;
+	for (size_t i = 0; i < 1 + c->n_users + c->n_groups; i++) {
+		const struct nsj_section *s = i == 0 ? d
+					    : i <= c->n_users ? &c->users[i - 1]
+							      : &c->groups[i - 1 - c->n_users];
+#define PICK(bit, field) ((s->set & (bit)) ? s->field : d->field)
+		if (!PICK(NSJ_KEY_ENABLE, enable) || PICK(NSJ_KEY_NETWORK, network) != NSJ_NET_OUTBOUND ||
+		    !(PICK(NSJ_KEY_NAMESPACES, namespaces) & NSJ_NSF(NSJ_NS_NET)))
+			continue;
+#undef PICK
+		nsj_section_label(s, label, sizeof(label));
+		if (s->line > 0)
+			ret = nsj_err_set(err, why.code, "%s:%u: %s: %s", c->path, s->line, label, why.msg);
+		else
+			ret = nsj_err_set(err, why.code, "%s: %s: %s", c->path, label, why.msg);
+	}
+	return ret;
 }

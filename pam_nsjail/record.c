@@ -177,6 +177,10 @@ static int parse_record(char *buf, struct nsj_record *r)
 			r->ns_dev = strtoull(val, NULL, 10);
 		} else if (strcmp(key, "policy") == 0) {
 			policy_line(line, r);
+		} else if (strcmp(key, "provider") == 0) {
+			r->net_pid = (pid_t)strtol(val, NULL, 10);
+		} else if (strcmp(key, "provider_start") == 0) {
+			r->net_start = strtoull(val, NULL, 10);
 		}
 	}
 	/* A record that cannot name the keeper's mount namespace cannot be verified. */
@@ -224,6 +228,9 @@ int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)
 	if (r->sec_kind != 0)
 		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "policy %016" PRIx64 " %c %u\n",
 				r->conf_hash, r->sec_kind, r->sec_index);
+	if (r->net_pid > 0)
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "provider %d\nprovider_start %llu\n",
+				(int)r->net_pid, r->net_start);
 	unlinkat(udir, RECORD_TMP, 0);
 	fd = openat(udir, RECORD_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

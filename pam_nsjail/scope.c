@@ -38,11 +38,11 @@ static void read_line(int fd, char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-int nsj_scope_move(pid_t keeper, uid_t uid, struct nsj_err *err)
+int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct nsj_err *err)
 {
-	char suid[16], spid[16], out[512];
-	char *const argv[] = { (char *)"nsjail-scope", (char *)"--uid", suid, (char *)"--pid", spid,
-			       NULL };
+	char suid[16], spid[16], sprov[16], out[512];
+	char *argv[] = { (char *)"nsjail-scope", (char *)"--uid", suid, (char *)"--pid", spid, NULL,
+			 NULL, NULL, NULL };
 	char *const envp[] = { NULL };
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	posix_spawn_file_actions_t fa;
@@ -55,6 +55,12 @@ int nsj_scope_move(pid_t keeper, uid_t uid, struct nsj_err *err)
 		return 0;
 	snprintf(suid, sizeof(suid), "%u", (unsigned)uid);
 	snprintf(spid, sizeof(spid), "%d", (int)keeper);
+	snprintf(sprov, sizeof(sprov), "%d", (int)provider);
+	if (provider > 0) {
+		argv[5] = (char *)"--provider";
+		argv[6] = sprov;
+		argv[7] = attach ? (char *)"--attach" : NULL;
+	}
 	if ((ret = nsj_pipe_above_stdio(fds)) < 0)
 		return nsj_err_set(err, -ret, "systemd scope: pipe: %s", strerror(-ret));
 	sigemptyset(&none);
@@ -85,7 +91,8 @@ int nsj_scope_move(pid_t keeper, uid_t uid, struct nsj_err *err)
 	if (ret != 0)
 		return nsj_err_set(err, ret, "systemd scope: spawn %s: %s", NSJ_SCOPE_PATH, strerror(ret));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return nsj_err_set(err, ECHILD, "systemd scope for the keeper: %s",
+		return nsj_err_set(err, ECHILD, "systemd scope for the %s: %s",
+				   attach ? "network provider" : "keeper",
 				   out[0] ? out : "nsjail-scope failed without a word");
 	return 0;
 }

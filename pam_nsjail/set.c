@@ -73,7 +73,7 @@ int nsj_pipe_above_stdio(int fds[2])
 }
 
 /* Read everything the children wrote until both pipe ends are closed. */
-static int read_report(int fd, pid_t *kpid, struct nsj_err *err)
+static int read_report(int fd, pid_t *kpid, pid_t *npid, struct nsj_err *err)
 {
 	char buf[sizeof(err->msg) + 64];
 	size_t len = 0;
@@ -94,6 +94,11 @@ static int read_report(int fd, pid_t *kpid, struct nsj_err *err)
 		if (*e == '\n')
 			e++;
 	}
+	if (*e == 'N') {
+		*npid = (pid_t)strtol(e + 1, &e, 10);
+		if (*e == '\n')
+			e++;
+	}
 	if (*e == 'E') {
 		char *msg;
 		int code = (int)strtol(e + 1, &msg, 10);
@@ -111,7 +116,7 @@ static int read_report(int fd, pid_t *kpid, struct nsj_err *err)
  * stdin: the commit pipe, which carries the request first; stdout: the report pipe; stderr:
  * /dev/null. Returns the write end of the commit pipe, or -errno.
  */
-static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kpid,
+static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kpid, pid_t *npid,
 		 struct nsj_err *err)
 {
 	char uid[16], idle[16];
@@ -160,7 +165,7 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 		ret = nsj_request_write(cpipe[1], p, u->uid, err);
 		/* Read the report even when the request failed: it says why. */
 		struct nsj_err why = { 0 };
-		int rr = read_report(report[0], kpid, ret < 0 ? &why : err);
+		int rr = read_report(report[0], kpid, npid, ret < 0 ? &why : err);
 
 		if (ret < 0 && why.msg[0] != '\0')
 			*err = why;
@@ -180,11 +185,11 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
 		   int *commitfd, struct nsj_err *err)
 {
-	pid_t kpid = 0;
+	pid_t kpid = 0, npid = 0;
 	char state;
 	int pidfd, ret;
 
-	*commitfd = spawn(p, u, &kpid, err);
+	*commitfd = spawn(p, u, &kpid, &npid, err);
 	if (*commitfd < 0)
 		return *commitfd;
 	pidfd = (int)syscall(SYS_pidfd_open, kpid, 0);
@@ -211,6 +216,13 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
 	ret = nsj_ns_read(kpid, r, err);
 	if (ret < 0)
 		goto fail_pidfd;
+	/* The provider is recognised later as the keeper is: by its pid and start time. */
+	if (npid > 0 && nsj_proc_start(npid, &r->net_start, &state) == 0 && state != 'Z') {
+		r->net_pid = npid;
+	} else if (npid > 0) {
+		ret = nsj_err_set(err, ESRCH, "network provider %d died at start", (int)npid);
+		goto fail_pidfd;
+	}
 	return pidfd;
 fail_pidfd:
 	close(pidfd);
@@ -360,6 +372,28 @@ static int session_join(const struct nsj_policy *p, int pidfd, const struct nsj_
 }
 
 /*
+ * The set's network provider died: start a new one, tied to the same keeper, and record it.
+ * A failure leaves the set as it is (alive, without a way out) and says why in r.
+ */
+static void restart_provider(int udir, int pidfd, struct nsj_record *r)
+{
+	struct nsj_err why = { 0 };
+
+	r->net_old = r->net_pid;
+	if (nsj_net_restart(pidfd, r, &why) == 0 && nsj_record_write(udir, r, &why) == 0) {
+		/*
+		 * Into the keeper's scope too (scope.c), so that no session's end takes it along.
+		 * Best effort: should it fail, the provider still works, and the next login after
+		 * its end starts another.
+		 */
+		nsj_scope_move(r->pid, r->net_pid, true, r->uid, &why);
+		return;
+	}
+	r->net_gone = true;
+	nsj_err_first(&why, r->net_error, sizeof(r->net_error));
+}
+
+/*
  * Verify and join the recorded set: a pidfd joined, -ESRCH stale (caller repairs), -ESTALE a
  * policy from the record that is not this record's (live.c), else error.
  */
@@ -381,6 +415,9 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 		close(pidfd);
 		return -ESTALE;
 	}
+	/* Before the join, while the host's /proc is ours; the glue logs what happened. */
+	if (r->net_pid > 0 && nsj_net_provider_alive(r) == 0)
+		restart_provider(udir, pidfd, r);
 	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
 	pidfd_signal(pidfd, SIGUSR1);
 	ret = session_join(p, pidfd, r, err);
@@ -403,7 +440,7 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	if (pidfd < 0)
 		return pidfd;
 	/* Out of the caller's unit before anyone can join (scope.c); a failure ends the keeper. */
-	ret = nsj_scope_move(r->pid, u->uid, err);
+	ret = nsj_scope_move(r->pid, r->net_pid, false, u->uid, err);
 	if (ret == 0 && udir >= 0)
 		ret = nsj_record_write(udir, r, err);
 	if (ret == 0)

@@ -293,8 +293,84 @@ static int write_hosts(int dir, const char *hostname, struct nsj_err *err)
 }
 
 /*
+ * network = outbound: the set's resolver is the provider's (slirp4netns forwards 10.0.2.3 to
+ * the host's servers); the host's own may be on its loopback (systemd-resolved's 127.0.0.53),
+ * which the set cannot reach. The host's search, domain and options lines are kept.
+ */
+static size_t resolv_text(char *buf, size_t size)
+{
+	char line[1024];
+	size_t len = (size_t)snprintf(buf, size, "# pam_nsjail: the set's network provider\n"
+						 "nameserver %s\n", NSJ_NET_DNS);
+	FILE *f = fopen("/etc/resolv.conf", "re");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if ((strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0 ||
+		     strncmp(line, "options", 7) == 0) && len + strlen(line) + 2 < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", line,
+						strchr(line, '\n') ? "" : "\n");
+	if (f != NULL)
+		fclose(f);
+	return len;
+}
+
+/*
+ * Where to mount the set's resolv.conf: /etc/resolv.conf, or the file it links to (Debian with
+ * systemd-resolved or resolvconf: /run/...), which only root can change. An absent one gets an
+ * empty mount point, as for /etc/hosts. The result is a path without symlinks.
+ */
+static int resolv_target(char *out, size_t size, struct nsj_err *err)
+{
+	struct stat st;
+	char *real;
+	int fd;
+
+	if (lstat("/etc/resolv.conf", &st) == 0 && S_ISLNK(st.st_mode)) {
+		real = realpath("/etc/resolv.conf", NULL);
+		if (real == NULL)
+			return nsj_err_set(err, errno, "/etc/resolv.conf: a symlink to nowhere: %m");
+		snprintf(out, size, "%s", real);
+		free(real);
+		if (stat(out, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0)
+			return nsj_err_set(err, EPERM, "/etc/resolv.conf: links to %s, not a root-owned file",
+					   out);
+		return 0;
+	}
+	snprintf(out, size, "/etc/resolv.conf");
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		return nsj_err_set(err, errno, "/etc/resolv.conf: a mount point for the set's: %m");
+	return 0;
+}
+
+static int write_resolv(int dir, struct nsj_err *err)
+{
+	char text[8192], target[4096];
+	size_t len = resolv_text(text, sizeof(text));
+	int fd, ret;
+
+	ret = resolv_target(target, sizeof(target), err);
+	if (ret < 0)
+		return ret;
+	fd = openat(dir, "resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return nsj_err_set(err, errno, "resolv.conf: %m");
+	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0644) < 0)
+		ret = nsj_err_set(err, errno ? errno : EIO, "resolv.conf: write: %m");
+	if (ret == 0)
+		ret = bind_fd(fd, "resolv.conf", target, false,
+			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+	close(fd);
+	unlinkat(dir, "resolv.conf", 0);
+	return ret;
+}
+
+/*
  * Cover pin_dir with a tmpfs; with a hostname, that tmpfs first carries the generated hosts file
- * that is bound over /etc/hosts (and then unlinked). Ends read-only and empty.
+ * that is bound over /etc/hosts (and then unlinked), with network = outbound the resolv.conf.
+ * Ends read-only and empty.
  */
 static int write_owner(int dir, uid_t owner, struct nsj_err *err)
 {
@@ -312,7 +388,8 @@ static int write_owner(int dir, uid_t owner, struct nsj_err *err)
 	return 0;
 }
 
-static int cover_pin_dir(const char *pin_dir, uid_t owner, const char *hostname, struct nsj_err *err)
+static int cover_pin_dir(const char *pin_dir, uid_t owner, const char *hostname, bool resolv,
+			 struct nsj_err *err)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	int target, mnt, ret;
@@ -321,11 +398,13 @@ static int cover_pin_dir(const char *pin_dir, uid_t owner, const char *hostname,
 	target = open_target(pin_dir, true, err);
 	if (target < 0)
 		return target;
-	mnt = tmpfs_new("0700", hostname ? 1024 * 1024 : 8192, attrs, err);
+	mnt = tmpfs_new("0700", hostname || resolv ? 1024 * 1024 : 8192, attrs, err);
 	ret = mnt < 0 ? mnt : attach(mnt, target, pin_dir, err);
 	/* Attached first: a file of a detached mount cannot be cloned onto /etc/hosts. */
 	if (ret == 0 && hostname)
 		ret = write_hosts(mnt, hostname, err);
+	if (ret == 0 && resolv)
+		ret = write_resolv(mnt, err);
 	if (ret == 0)
 		ret = write_owner(mnt, owner, err);
 	if (ret == 0 && mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
@@ -338,7 +417,7 @@ static int cover_pin_dir(const char *pin_dir, uid_t owner, const char *hostname,
 
 int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err)
 {
-	return cover_pin_dir(pin_dir, owner, NULL, err);
+	return cover_pin_dir(pin_dir, owner, NULL, false, err);
 }
 
 static int lo_up(struct nsj_err *err)
@@ -419,6 +498,7 @@ static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err 
 {
 	unsigned long prop = p->propagation == NSJ_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
 	bool hosts = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname[0];
+	bool resolv = (p->namespaces & NSJ_NSF(NSJ_NS_NET)) && p->network == NSJ_NET_OUTBOUND;
 	int ret = 0;
 
 	/* First: nothing mounted below may propagate back to the host. */
@@ -438,7 +518,7 @@ static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err 
 	if (ret == 0 && p->system_bus == NSJ_BUS_HIDDEN)
 		ret = hide_bus_dir("/var/run/dbus", err);
 	if (ret == 0)
-		ret = cover_pin_dir(p->pin_dir, owner, hosts ? p->hostname : NULL, err);
+		ret = cover_pin_dir(p->pin_dir, owner, hosts ? p->hostname : NULL, resolv, err);
 	return ret;
 }
 

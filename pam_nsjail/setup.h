@@ -34,4 +34,32 @@ int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_
 /* Fills p (tmp_paths point into storage the keeper keeps for its lifetime) and *uid. */
 int nsj_request_read(int fd, struct nsj_policy *p, uid_t *uid, struct nsj_err *err);
 
+/*
+ * The network provider (net.c), started by H for network = outbound. nsj_net_fork() runs in H
+ * before it unshares (P, its child, stays in the host's namespaces); nsj_net_start() after the
+ * unshare (P then execs slirp4netns on H's new network namespace; returns once it is ready).
+ * exit[1] is the write end of the provider's exit pipe: K keeps it and nothing else of this.
+ */
+struct nsj_netp {
+	pid_t pid;
+	int go[2], ready[2], exit[2];
+};
+int nsj_net_fork(struct nsj_netp *n, struct nsj_err *err);
+int nsj_net_start(struct nsj_netp *n, struct nsj_err *err);
+void nsj_net_abort(struct nsj_netp *n);
+void nsj_net_close(struct nsj_netp *n);
+/*
+ * K: close everything of n but the exit pipe: its write end is returned (close-on-exec), its
+ * read end stays on NSJ_NET_KEEPER_RFD, where the module takes a copy of it (pidfd_getfd) to
+ * give a restarted provider the same hang-up. -1 on error.
+ */
+#define NSJ_NET_KEEPER_RFD 9
+int nsj_net_keep(struct nsj_netp *n);
+/*
+ * `nsjail-keeper --provider` (keeper.c), spawned by nsj_net_restart() and already root: check
+ * that keeper's netns is still the set's, fork the provider (slirp4netns on it, ready and
+ * exitfd as its pipes), report "N<pid>" or "E<errno> <message>" on stdout, exit.
+ */
+_Noreturn void nsj_net_exec_restart(pid_t keeper, uint64_t netns_ino, int ready, int exitfd);
+
 #endif

@@ -56,6 +56,35 @@ as alice true
 is "$(cat $CALLS)" "" "a later login joins without a call"
 reset_all
 
+# --- network = outbound: the provider goes into the keeper's scope with it ------------
+if command -v slirp4netns >/dev/null; then
+	[ -e /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200; }
+	conf 'default { tmp_size = "16M" namespaces = {mount, ipc, uts, pid, net} network = outbound }'
+	: >$CALLS
+	as alice true
+	kp=$(keeper_pid alice)
+	np=$(awk '$1 == "provider" {print $2}' $PIN/3001/keeper)
+	is "$(cut -d'|' -f1 $CALLS)" "--uid 3001 --pid $kp --provider $np " \
+		"network = outbound: nsjail-scope is given the provider's pid beside the keeper's"
+	is "$(cat /proc/$np/comm 2>/dev/null)" "slirp4netns" "...which is the set's slirp4netns"
+	: >$CALLS
+	kill -KILL "$np"
+	for i in $(seq 50); do # until it is gone or a zombie
+		st=$(ps -o stat= -p "$np" 2>/dev/null)
+		{ [ -z "$st" ] || [[ $st == Z* ]]; } && break
+		sleep 0.1
+	done
+	as alice true
+	np2=$(awk '$1 == "provider" {print $2}' $PIN/3001/keeper)
+	isnt "$np2" "$np" "a provider that died is restarted at the next login"
+	is "$(cut -d'|' -f1 $CALLS)" "--uid 3001 --pid $kp --provider $np2 --attach " \
+		"...and the new one is attached to the keeper's unit"
+	reset_all
+	conf 'default { tmp_size = "16M" }'
+else
+	skip "network = outbound and the scope: slirp4netns is not installed"
+fi
+
 # --- the call fails: on_error, and no set is left -------------------------------------
 stand_in 'echo "connect to systemd: No such file or directory"; exit 1'
 out=$(as alice 'echo RAN' 2>&1)
@@ -86,7 +115,7 @@ as alice true 2>/dev/null
 like "$(last_log)" 'action=failed: systemd scope for the keeper: connect to systemd: ' \
 	"the real nsjail-scope without a system bus: denied, saying it could not connect"
 check "...and leaves no keeper" no_keeper 3001
-is "$(su -s /bin/sh alice -c "$SCOPE --uid 3001 --pid 1"; echo "rc=$?")" "usage: nsjail-scope --uid UID --pid PID"$'\n'"rc=2" \
+is "$(su -s /bin/sh alice -c "$SCOPE --uid 3001 --pid 1"; echo "rc=$?")" "usage: nsjail-scope --uid UID --pid KEEPER [--provider PID] [--attach]"$'\n'"rc=2" \
 	"nsjail-scope refuses pid 1"
 is "$(su -s /bin/sh alice -c "$SCOPE --uid 3001 --pid 2"; echo "rc=$?")" "must run as root"$'\n'"rc=2" \
 	"nsjail-scope run by a user does nothing"

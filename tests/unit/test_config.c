@@ -85,7 +85,7 @@ static const char full[] =
 	"    tmp_paths = {\"/tmp\", \"/var/tmp/\", '/srv//scratch'}\n"
 	"    propagation = private\n"
 	"    persist = false\n" /* 15 */
-	"    idle_timeout = 3600\n"
+	"    idle_timeout = 3600  network = outbound\n"
 	"}\n"
 	"\n"
 	"user root { enable = false }\n"	/* 19 */
@@ -96,7 +96,8 @@ static const char full[] =
 	"}\n"
 	"user \"alice\" { namespaces = {mount, uts} tmp = tmpfs tmp_paths = {} tmp = none }\n" /* 25
 												*/
-	"user bob { namespaces = {} hostname = \"\" tmp = none enable = true }\n" /* 26 */;
+	"user bob { namespaces = {} hostname = \"\" tmp = none enable = true network = loopback }\n"
+	/* 26 */;
 
 static void test_full(void **state)
 {
@@ -109,8 +110,9 @@ static void test_full(void **state)
 	assert_int_equal(d->kind, NSJ_SEC_DEFAULT);
 	assert_null(d->name);
 	assert_int_equal(d->line, 6);
-	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS);
+	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS);
 	assert_false(d->enable);
+	assert_int_equal(d->network, NSJ_NET_OUTBOUND);
 	assert_int_equal(d->namespaces, (1u << NSJ_NS_COUNT) - 1);
 	assert_string_equal(d->hostname, "%H_%u");
 	assert_int_equal(d->tmp, NSJ_TMP_DIR);
@@ -154,7 +156,9 @@ static void test_full(void **state)
 	assert_string_equal(s->name, "bob");
 	assert_int_equal(s->line, 26);
 	assert_int_equal(s->set,
-			 NSJ_KEY_NAMESPACES | NSJ_KEY_HOSTNAME | NSJ_KEY_TMP | NSJ_KEY_ENABLE);
+			 NSJ_KEY_NAMESPACES | NSJ_KEY_HOSTNAME | NSJ_KEY_TMP | NSJ_KEY_ENABLE |
+				 NSJ_KEY_NETWORK);
+	assert_int_equal(s->network, NSJ_NET_LOOPBACK);
 	assert_int_equal(s->namespaces, 0);
 	assert_string_equal(s->hostname, "");
 	assert_true(s->enable);
@@ -163,7 +167,7 @@ static void test_full(void **state)
 
 static void assert_builtin(const struct nsj_section *d)
 {
-	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS);
+	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS);
 	assert_true(d->enable);
 	assert_int_equal(d->namespaces, NSJ_NS_DEFAULT);
 	assert_string_equal(d->hostname, "%u-%h");
@@ -209,7 +213,7 @@ static void test_default_overlays_builtin(void **state)
 	struct nsj_config *c = parse_ok("default {\n hostname = \"\"\n tmp_size = \"\"\n}\n");
 
 	assert_int_equal(c->def.line, 1);
-	assert_int_equal(c->def.set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_SYSTEM_BUS);
+	assert_int_equal(c->def.set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS);
 	assert_string_equal(c->def.hostname, "");
 	assert_int_equal(c->def.tmp_size, 0);
 	assert_int_equal(c->def.namespaces, NSJ_NS_DEFAULT);
@@ -245,6 +249,8 @@ static void test_bad_values(void **state)
 	parse_bad("user a { tmp_size = \"-1M\" }\n", NAME ":1: ", "tmp_size");
 	parse_bad("pin_dir = \"run\"\n", NAME ":1: ", "not an absolute path");
 	parse_bad("pin_dir = \"/\"\n", NAME ":1: ", "root directory");
+	parse_bad("user a {\n network = nat }\n", NAME ":2: ",
+		  "network: unknown value \"nat\" (expected loopback or outbound)");
 }
 
 static void test_paths(void **state)
@@ -314,6 +320,13 @@ static void test_consistency(void **state)
 	parse_bad("default { hostname = \"\" tmp = none namespaces = {net} }\n"
 		  "group g { namespaces = {net, uts} hostname = \"x\" tmp = tmpfs }\n",
 		  NAME ":2: ", "group \"g\": tmp = tmpfs needs mount");
+	/* outbound without net would do nothing: an error, not a silent loopback. */
+	parse_bad("\ndefault { network = outbound }\n", NAME ":2: ",
+		  "default: network = outbound needs net in namespaces "
+		  "(add net or set network = loopback)");
+	parse_bad("default { namespaces = {mount, uts, net} network = outbound }\n"
+		  "user u { namespaces = {mount, uts} }\n",
+		  NAME ":2: ", "user \"u\": network = outbound (from default) needs net");
 }
 
 static void test_all_problems_reported(void **state)
@@ -536,6 +549,7 @@ static void assert_section_eq(const struct nsj_section *a, const struct nsj_sect
 	assert_int_equal(a->persist, b->persist);
 	assert_int_equal(a->idle_timeout, b->idle_timeout);
 	assert_int_equal(a->system_bus, b->system_bus);
+	assert_int_equal(a->network, b->network);
 }
 
 /* What the cache stores reads back as the very same config, for every key and section. */
