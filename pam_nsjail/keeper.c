@@ -309,6 +309,9 @@ _Noreturn static void create(struct keeper *k)
 		nsj_err_set(&e, EPROTO, "request and command line disagree");
 		create_fail(&e);
 	}
+	/* Still in the host's mount namespace: its side of propagation_paths. */
+	if (nsj_propagation_host(&p, &e) < 0)
+		create_fail(&e);
 	for (int i = 0; i < NSJ_NS_COUNT; i++)
 		if (p.namespaces & NSJ_NSF(i))
 			flags |= nsj_ns_clone_flag(i);
