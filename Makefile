@@ -27,7 +27,7 @@ endif
 ALL_CFLAGS  := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(DEFS) -Ipam_nsjail $(CFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
-CORE_SRC := err ns util config cache template policy record keeper_ctl set setup request ctl_core propagation
+CORE_SRC := err ns util config cache template policy record keeper_ctl set setup request ctl_core propagation pwindex
 CORE_OBJ := $(CORE_SRC:%=$(B)/%.o)
 LIB      := $(B)/libnsj.a
 MODULE   := $(B)/pam_nsjail.so

@@ -190,6 +190,15 @@ struct nsj_user {
  * are not looked up (getgrouplist is the costly part of a login): see nsj_user_groups().
  */
 int nsj_user_lookup(const char *name, struct nsj_user *u, struct nsj_err *err);
+/*
+ * nsj_user_lookup() for the login path (pwindex.c): when "files" is the first passwd source,
+ * the entry is read from an index of /etc/passwd kept in cache_dir (root 0700, rebuilt when
+ * the file changes) instead of a linear scan; otherwise, and whenever the index cannot answer,
+ * through NSS. Root only (the index is root's); the same answers as nsj_user_lookup().
+ * Returns 1 when the index answered, 0 when NSS did, or -errno.
+ */
+int nsj_user_lookup_indexed(const char *name, const char *cache_dir, struct nsj_user *u,
+			    struct nsj_err *err);
 /* Look up u->group (the primary group's name) if not yet: 0, or -errno with a message. */
 int nsj_user_group_name(struct nsj_user *u, struct nsj_err *err);
 /* Fill u->groups and u->n_groups when not done yet. */

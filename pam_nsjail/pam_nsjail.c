@@ -142,9 +142,10 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	struct nsj_err e = { 0 };
 	enum nsj_action act;
 	bool cached = false;
-	int ret, pidfd;
+	int ret, pidfd, indexed;
 
-	if (nsj_user_lookup(name, &u, &e) < 0)
+	indexed = nsj_user_lookup_indexed(name, NSJ_CACHE_DIR, &u, &e);
+	if (indexed < 0)
 		return fail(pamh, a, name, (uid_t)-1, t0, &e);
 	/* A policy file named relative to whatever directory the caller is in is no policy. */
 	if (a->config[0] != '/') {
@@ -166,8 +167,9 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		ret = PAM_SUCCESS;
 	} else {
 		if (a->debug)
-			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s), keeper pid %d", p.section,
-				   cached ? "cached parse" : "parsed", (int)r.pid);
+			pam_syslog(pamh, LOG_DEBUG, "policy from %s (%s), keeper pid %d, user %s",
+				   p.section, cached ? "cached parse" : "parsed", (int)r.pid,
+				   indexed ? "from the passwd index" : "through NSS");
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;
 	}
