@@ -18,7 +18,8 @@
  * stdout on the report pipe and stderr on /dev/null. This process, H, becomes fully root with
  * init's limits, unshares the set's namespaces and forks K, which becomes PID 1 of the new PID
  * namespace, builds the set's mounts and hostname (setup.c), closes the report pipe and goes on
- * as the keeper. H reports K's pid ("P<pid>") and exits, so K is never the caller's child. An
+ * as the keeper, in a fresh image of itself (reexec()). Before it unshares, H makes the
+ * propagation paths mount points of their own on the host (propagation.c). H reports K's pid ("P<pid>") and exits, so K is never the caller's child. An
  * error goes back as "E<errno> <message>"; the report's EOF with a pid and no error means a
  * ready set. The options name the set in `ps` and must agree with the request. Without
  * --create, a keeper runs in the current namespaces (tests).
