@@ -106,4 +106,15 @@ check "a path on the list still receives" as dave 'test -e /run/user/3004/from-h
 umount /run/user/3004
 reset_all
 
+# --- nested paths: the inner one comes with the outer one's tree ---------------------------
+mkdir -p /home/dave/nest
+conf 'default { tmp_size = "16M"  propagation_paths = {"/home", "/home/dave"} }'
+as dave true
+is "$(mounts_at /home/dave)" 1 "a nested propagation path is made a mount point of its own on the host"
+mount -t tmpfs -o size=1M late-nest /home/dave/nest
+touch /home/dave/nest/from-host
+check "a host mount under a nested propagation path reaches the set" as dave 'test -e /home/dave/nest/from-host'
+umount /home/dave/nest
+reset_all
+
 done_testing
