@@ -10,6 +10,8 @@
  *                                    timed until the exec closes the CLOEXEC pipe, as the module
  *                                    waits for it. The keeper is then killed (not timed).
  *   floor unshare [-n COUNT]          unshare(CLONE_NEWNS), the host's cost of a new mount ns
+ *   floor mountpair -d DIR [-n COUNT] mount(2) of a tmpfs on DIR + umount(2): what one host
+ *                                    mount event costs the host (every receiving set adds a copy)
  *   floor withpidfd PID CMD [ARGS]   exec CMD with a pidfd on PID at fd 100, NSJ_BENCH_PIDFD=100
  *                                    and NSJ_BENCH_PID=PID in its environment (cg-shim.c)
  *
@@ -79,8 +81,8 @@ static void reap(pid_t pid, int must_succeed)
 	}
 }
 
-/* In a child: the timed work for join/joinproc/unshare; the time goes to *slot. */
-static int child_work(const char *mode, pid_t target, double *slot)
+/* In a child: the timed work for join/joinproc/unshare/mountpair; the time goes to *slot. */
+static int child_work(const char *mode, pid_t target, const char *dir, double *slot)
 {
 	const int kinds = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
 	double t0 = now_us();
@@ -107,6 +109,11 @@ static int child_work(const char *mode, pid_t target, double *slot)
 		*slot = now_us() - t0;
 	} else if (strcmp(mode, "unshare") == 0) {
 		if (unshare(CLONE_NEWNS) < 0)
+			return 1;
+		*slot = now_us() - t0;
+	} else if (strcmp(mode, "mountpair") == 0) {
+		if (mount("floor-bench", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") < 0 ||
+		    umount2(dir, 0) < 0)
 			return 1;
 		*slot = now_us() - t0;
 	} else {
@@ -143,13 +150,13 @@ fail:
 
 int main(int argc, char **argv)
 {
-	const char *keeper = NULL, *mode;
+	const char *keeper = NULL, *mode, *dir = NULL;
 	unsigned count = 100;
 	pid_t target = 0;
 	int opt;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: floor join|joinproc|unshare|create [-p PID] [-k KEEPER] [-n COUNT]\n");
+		fprintf(stderr, "usage: floor join|joinproc|unshare|create|mountpair [-p PID] [-k KEEPER] [-d DIR] [-n COUNT]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -163,8 +170,9 @@ int main(int argc, char **argv)
 		die(argv[3]);
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "p:k:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:k:n:d:")) != -1) {
 		switch (opt) {
+		case 'd': dir = optarg; break;
 		case 'p': target = (pid_t)atoi(optarg); break;
 		case 'k': keeper = optarg; break;
 		case 'n': count = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -172,8 +180,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (count == 0 || (strcmp(mode, "create") == 0 && keeper == NULL) ||
+	    (strcmp(mode, "mountpair") == 0 && dir == NULL) ||
 	    ((strcmp(mode, "join") == 0 || strcmp(mode, "joinproc") == 0) && target <= 0)) {
-		fprintf(stderr, "floor: missing -k KEEPER or -p PID\n");
+		fprintf(stderr, "floor: missing -k KEEPER, -p PID or -d DIR\n");
 		return 2;
 	}
 	double *in = calloc(count, sizeof(double)), *whole = calloc(count, sizeof(double));
@@ -226,7 +235,7 @@ int main(int argc, char **argv)
 		if (pid < 0)
 			die("fork");
 		if (pid == 0)
-			_exit(child_work(mode, target, slot));
+			_exit(child_work(mode, target, dir, slot));
 		reap(pid, 1);
 		whole[i] = now_us() - t0;
 		in[i] = *slot;

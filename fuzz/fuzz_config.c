@@ -43,6 +43,9 @@ static void check_section(const struct nsj_section *s)
 	if (s->set & NSJ_KEY_TMP_PATHS)
 		for (size_t i = 0; i < s->n_tmp_paths; i++)
 			check_path(s->tmp_paths[i]);
+	if (s->set & NSJ_KEY_PROPAGATION_PATHS)
+		for (size_t i = 0; i < s->n_prop_paths; i++)
+			check_path(s->prop_paths[i]);
 	if ((s->set & NSJ_KEY_NAMESPACES) && (s->namespaces >> NSJ_NS_COUNT) != 0)
 		abort();
 	if ((s->set & NSJ_KEY_HOSTNAME) && s->hostname == NULL)

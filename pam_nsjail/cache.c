@@ -102,6 +102,9 @@ static void put_section(struct wbuf *b, const struct nsj_section *s)
 	for (size_t i = 0; i < s->n_tmp_paths; i++)
 		put_str(b, s->tmp_paths[i]);
 	put_u32(b, (uint32_t)s->propagation);
+	put_u32(b, (uint32_t)s->n_prop_paths);
+	for (size_t i = 0; i < s->n_prop_paths; i++)
+		put_str(b, s->prop_paths[i]);
 	put_u32(b, s->persist);
 	put_u32(b, s->idle_timeout);
 	put_u32(b, (uint32_t)s->system_bus);
@@ -223,6 +226,14 @@ static void get_section(struct rbuf *b, struct nsj_section *s)
 	for (size_t i = 0; i < s->n_tmp_paths; i++)
 		s->tmp_paths[i] = get_str(b);
 	s->propagation = (enum nsj_prop)get_u32(b);
+	s->n_prop_paths = get_count(b, sizeof(uint32_t));
+	s->prop_paths = calloc(s->n_prop_paths + 1, sizeof(char *));
+	if (s->prop_paths == NULL) {
+		b->bad = true;
+		s->n_prop_paths = 0;
+	}
+	for (size_t i = 0; i < s->n_prop_paths; i++)
+		s->prop_paths[i] = get_str(b);
 	s->persist = get_bool(b);
 	s->idle_timeout = get_u32(b);
 	s->system_bus = (enum nsj_bus)get_u32(b);
@@ -270,7 +281,7 @@ int nsj_config_deserialize(const char *data, size_t len, const char *path, struc
 	for (size_t i = 0; i < c->n_groups; i++)
 		b.bad |= c->groups[i].kind != NSJ_SEC_GROUP || c->groups[i].name == NULL;
 	if (b.bad || b.off != len || c->path == NULL || c->pin_dir == NULL ||
-	    c->def.kind != NSJ_SEC_DEFAULT || c->def.tmp_paths == NULL) {
+	    c->def.kind != NSJ_SEC_DEFAULT || c->def.tmp_paths == NULL || c->def.prop_paths == NULL) {
 		nsj_config_free(c);
 		return -EINVAL;
 	}

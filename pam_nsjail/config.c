@@ -36,7 +36,8 @@
 #define CONFIG_MAX	  (1u << 20) /* a config larger than 1 MiB is a mistake or an attack */
 #define NAME_MAX_LEN	  256	     /* user and group names in section titles */
 #define HOSTNAME_TMPL_MAX 255	     /* fits struct nsj_policy.hostname_tmpl */
-#define NSJ_KEY_ALL	  (((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS)
+#define NSJ_KEY_ALL	  (((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_PROPAGATION_PATHS | \
+			   NSJ_KEY_SYSTEM_BUS)
 
 /* One parse: where its messages go, and the section header lines found by the pre-scan. */
 struct pctx {
@@ -416,7 +417,7 @@ static const char *path_normalise(const char *in, char *out, size_t size)
 	return NULL;
 }
 
-/* pin_dir, tmp_paths and tmp_dir (a template, whose sequences never hold a '/'). */
+/* pin_dir, tmp_paths, propagation_paths and tmp_dir (a template, whose sequences never hold a '/'). */
 static int cb_path(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	const char *why = NULL;
@@ -499,6 +500,7 @@ static const struct {
 	{ "persist", NSJ_KEY_PERSIST },	    { "idle_timeout", NSJ_KEY_IDLE_TIMEOUT },
 	{ "system_bus", NSJ_KEY_SYSTEM_BUS },
 	{ "network", NSJ_KEY_NETWORK },
+	{ "propagation_paths", NSJ_KEY_PROPAGATION_PATHS },
 };
 
 static void free_paths(char **v, size_t n)
@@ -508,21 +510,21 @@ static void free_paths(char **v, size_t n)
 	free(v);
 }
 
-static int copy_paths(cfg_t *sec, struct nsj_section *s)
+static int copy_paths(cfg_t *sec, const char *name, char ***dst, size_t *n_dst)
 {
-	unsigned n = cfg_size(sec, "tmp_paths");
+	unsigned n = cfg_size(sec, name);
 	char **v = calloc(n + 1, sizeof(*v));
 
 	if (v == NULL)
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++)
-		if ((v[i] = strdup(cfg_getnstr(sec, "tmp_paths", i))) == NULL) {
+		if ((v[i] = strdup(cfg_getnstr(sec, name, i))) == NULL) {
 			free_paths(v, i);
 			return -ENOMEM;
 		}
-	free_paths(s->tmp_paths, s->n_tmp_paths);
-	s->tmp_paths = v;
-	s->n_tmp_paths = n;
+	free_paths(*dst, *n_dst);
+	*dst = v;
+	*n_dst = n;
 	return 0;
 }
 
@@ -550,7 +552,9 @@ static int copy_key(cfg_t *sec, unsigned bit, const char *name, struct nsj_secti
 	case NSJ_KEY_NETWORK: s->network = (enum nsj_net)cfg_getint(sec, name); break;
 	case NSJ_KEY_HOSTNAME: return copy_str(&s->hostname, cfg_getstr(sec, name));
 	case NSJ_KEY_TMP_DIR: return copy_str(&s->tmp_dir, cfg_getstr(sec, name));
-	case NSJ_KEY_TMP_PATHS: return copy_paths(sec, s);
+	case NSJ_KEY_TMP_PATHS: return copy_paths(sec, name, &s->tmp_paths, &s->n_tmp_paths);
+	case NSJ_KEY_PROPAGATION_PATHS:
+		return copy_paths(sec, name, &s->prop_paths, &s->n_prop_paths);
 	case NSJ_KEY_TMP_SIZE:
 		s->tmp_size = 0;
 		if (cfg_getstr(sec, name)[0] != '\0')
@@ -582,6 +586,10 @@ static int copy_section(cfg_t *sec, struct nsj_section *s)
 	return 0;
 }
 
+/* Where autofs, removable media, NFS and logind mount what users expect to see. */
+static const char *const default_prop_paths[] = { "/home", "/media", "/mnt", "/net", "/run/media",
+						  "/run/user" };
+
 static int builtin_defaults(struct nsj_section *d)
 {
 	*d = (struct nsj_section){
@@ -596,6 +604,7 @@ static int builtin_defaults(struct nsj_section *d)
 		.tmp_paths = calloc(3, sizeof(char *)),
 		.n_tmp_paths = 2,
 		.propagation = NSJ_PROP_SLAVE,
+		.prop_paths = calloc(N(default_prop_paths) + 1, sizeof(char *)),
 		.persist = true,
 		.system_bus = NSJ_BUS_HIDDEN,
 	};
@@ -603,8 +612,12 @@ static int builtin_defaults(struct nsj_section *d)
 		d->tmp_paths[0] = strdup("/tmp");
 		d->tmp_paths[1] = strdup("/var/tmp");
 	}
-	if (!d->hostname || !d->tmp_dir || !d->tmp_paths || !d->tmp_paths[0] || !d->tmp_paths[1])
+	if (!d->hostname || !d->tmp_dir || !d->tmp_paths || !d->tmp_paths[0] || !d->tmp_paths[1] ||
+	    !d->prop_paths)
 		return -ENOMEM;
+	for (; d->n_prop_paths < N(default_prop_paths); d->n_prop_paths++)
+		if ((d->prop_paths[d->n_prop_paths] = strdup(default_prop_paths[d->n_prop_paths])) == NULL)
+			return -ENOMEM;
 	return 0;
 }
 
@@ -663,6 +676,7 @@ static int parse(struct pctx *x, const char *text, struct nsj_config **out)
 		CFG_STR_CB("tmp_dir", NULL, CFGF_NODEFAULT, cb_path),
 		CFG_STR_LIST_CB("tmp_paths", NULL, CFGF_NODEFAULT, cb_path),
 		CFG_INT_CB("propagation", 0, CFGF_NODEFAULT, cb_word),
+		CFG_STR_LIST_CB("propagation_paths", NULL, CFGF_NODEFAULT, cb_path),
 		CFG_BOOL("persist", cfg_true, CFGF_NODEFAULT),
 		CFG_INT_CB("idle_timeout", 0, CFGF_NODEFAULT, cb_uint),
 		CFG_INT_CB("system_bus", 0, CFGF_NODEFAULT, cb_word),
@@ -736,6 +750,10 @@ static void merge(const struct nsj_section *s, const struct nsj_section *d, stru
 	}
 	if (!(s->set & NSJ_KEY_PROPAGATION))
 		e->propagation = d->propagation;
+	if (!(s->set & NSJ_KEY_PROPAGATION_PATHS)) {
+		e->prop_paths = d->prop_paths;
+		e->n_prop_paths = d->n_prop_paths;
+	}
 	if (!(s->set & NSJ_KEY_PERSIST))
 		e->persist = d->persist;
 	if (!(s->set & NSJ_KEY_IDLE_TIMEOUT))
@@ -757,13 +775,21 @@ static const char *from(const struct nsj_section *s, unsigned key)
 	return s->kind != NSJ_SEC_DEFAULT && !(s->set & key) ? " (from default)" : "";
 }
 
+static void check_dupes(struct pctx *x, const struct nsj_section *s, const char *label,
+			const char *key, char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(v[i], v[j]) == 0)
+				add_err(x, s->line, EINVAL, "%s: %s lists \"%s\" twice", label, key, v[i]);
+}
+
 static void check_paths(struct pctx *x, const struct nsj_section *s, const char *label)
 {
-	for (size_t i = 0; i < s->n_tmp_paths; i++)
-		for (size_t j = i + 1; j < s->n_tmp_paths; j++)
-			if (strcmp(s->tmp_paths[i], s->tmp_paths[j]) == 0)
-				add_err(x, s->line, EINVAL, "%s: tmp_paths lists \"%s\" twice",
-					label, s->tmp_paths[i]);
+	if (s->set & NSJ_KEY_TMP_PATHS)
+		check_dupes(x, s, label, "tmp_paths", s->tmp_paths, s->n_tmp_paths);
+	if (s->set & NSJ_KEY_PROPAGATION_PATHS)
+		check_dupes(x, s, label, "propagation_paths", s->prop_paths, s->n_prop_paths);
 }
 
 /*
@@ -778,8 +804,7 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 
 	merge(s, d, &e);
 	nsj_section_label(s, label, sizeof(label));
-	if (s->set & NSJ_KEY_TMP_PATHS)
-		check_paths(x, s, label);
+	check_paths(x, s, label);
 	if (!e.enable)
 		return;
 	mnt = e.namespaces & NSJ_NSF(NSJ_NS_MNT);
@@ -963,6 +988,7 @@ static void free_section(struct nsj_section *s)
 	free(s->hostname);
 	free(s->tmp_dir);
 	free_paths(s->tmp_paths, s->n_tmp_paths);
+	free_paths(s->prop_paths, s->n_prop_paths);
 }
 
 void nsj_config_free(struct nsj_config *c)

@@ -95,6 +95,7 @@ enum nsj_key {
 	NSJ_KEY_IDLE_TIMEOUT = 1u << 9,
 	NSJ_KEY_SYSTEM_BUS = 1u << 12,
 	NSJ_KEY_NETWORK = 1u << 10,
+	NSJ_KEY_PROPAGATION_PATHS = 1u << 11,
 };
 
 /* One section of the file. Values of keys not in `set` are unspecified (but valid to free). */
@@ -112,6 +113,8 @@ struct nsj_section {
 	char **tmp_paths;    /* absolute, normalised paths */
 	size_t n_tmp_paths;
 	enum nsj_prop propagation;
+	char **prop_paths;   /* propagation_paths: absolute, normalised */
+	size_t n_prop_paths;
 	bool persist;
 	unsigned idle_timeout; /* seconds, 0 = never */
 	enum nsj_bus system_bus;
@@ -222,6 +225,8 @@ struct nsj_policy {
 	char *const *tmp_paths; /* borrowed from the config */
 	size_t n_tmp_paths;
 	enum nsj_prop propagation;
+	char *const *prop_paths; /* propagation_paths, borrowed from the config */
+	size_t n_prop_paths;
 	bool persist;
 	unsigned idle_timeout;
 	enum nsj_bus system_bus;
@@ -242,7 +247,7 @@ struct nsj_policy {
  * Pick the section (user > first group in file order that the user belongs to > default;
  * the user's groups are looked up here when there are group sections and u has none yet),
  * fill unset keys from default, apply min_uid and the root rule, expand templates.
- * The policy borrows tmp_paths from c: keep c alive while p is used.
+ * The policy borrows tmp_paths and prop_paths from c: keep c alive while p is used.
  */
 int nsj_policy_resolve(const struct nsj_config *c, const struct nsj_user *u, struct nsj_policy *p,
 		       struct nsj_err *err);

@@ -483,6 +483,12 @@ static void print_policy(const struct nsj_policy *p)
 		put_quoted(p->tmp_paths[i], false);
 	}
 	printf("}\npropagation = %s\n", p->propagation == NSJ_PROP_SLAVE ? "slave" : "private");
+	fputs("propagation_paths = {", stdout);
+	for (size_t i = 0; i < p->n_prop_paths; i++) {
+		fputs(i ? ", " : "", stdout);
+		put_quoted(p->prop_paths[i], false);
+	}
+	puts(p->propagation == NSJ_PROP_SLAVE ? "}" : "}  # unused with propagation = private");
 	printf("persist = %s\n", p->persist ? "true" : "false");
 	printf("idle_timeout = %u\n", p->idle_timeout);
 	printf("system_bus = %s\n", p->system_bus == NSJ_BUS_HOST ? "host" : "hidden");

@@ -236,6 +236,8 @@ static int fill(const struct nsj_config *c, const struct nsj_section *s, struct 
 	p->tmp_paths = PICK(NSJ_KEY_TMP_PATHS, tmp_paths);
 	p->n_tmp_paths = PICK(NSJ_KEY_TMP_PATHS, n_tmp_paths);
 	p->propagation = PICK(NSJ_KEY_PROPAGATION, propagation);
+	p->prop_paths = PICK(NSJ_KEY_PROPAGATION_PATHS, prop_paths);
+	p->n_prop_paths = PICK(NSJ_KEY_PROPAGATION_PATHS, n_prop_paths);
 	p->persist = PICK(NSJ_KEY_PERSIST, persist);
 	p->idle_timeout = PICK(NSJ_KEY_IDLE_TIMEOUT, idle_timeout);
 	p->system_bus = PICK(NSJ_KEY_SYSTEM_BUS, system_bus);

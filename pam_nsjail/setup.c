@@ -496,14 +496,20 @@ static int hide_bus_dir(const char *path, struct nsj_err *err)
 
 static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err *err)
 {
-	unsigned long prop = p->propagation == NSJ_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
 	bool hosts = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname[0];
 	bool resolv = (p->namespaces & NSJ_NSF(NSJ_NS_NET)) && p->network == NSJ_NET_OUTBOUND;
 	int ret = 0;
 
-	/* First: nothing mounted below may propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
-		return nsj_err_set(err, errno, "make / %s: %m", prop == MS_SLAVE ? "rslave" : "rprivate");
+	/*
+	 * First: nothing mounted below may propagate back to the host; with slave, host mounts
+	 * under propagation_paths still come in (propagation.c).
+	 */
+	if (p->propagation == NSJ_PROP_SLAVE)
+		ret = nsj_propagation_inside(p, err);
+	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		ret = nsj_err_set(err, errno, "make / rprivate: %m");
+	if (ret < 0)
+		return ret;
 	if (p->namespaces & NSJ_NSF(NSJ_NS_PID))
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return nsj_err_set(err, errno, "mount /proc: %m");

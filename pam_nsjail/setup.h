@@ -26,8 +26,8 @@ int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
 /*
  * The creation request (request.c): what the module sends `nsjail-keeper --create` on its
  * stdin, ahead of the commit. The keeper binary is the module's own build (same struct
- * layout); the header's magic and size catch a mismatched install. tmp_paths travel as
- * NUL-terminated strings.
+ * layout); the header's magic and size catch a mismatched install. tmp_paths, then
+ * propagation_paths, travel as NUL-terminated strings.
  */
 #define NSJ_REQUEST_MAX_PATHS 256
 int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_err *err);
@@ -61,5 +61,14 @@ int nsj_net_keep(struct nsj_netp *n);
  * exitfd as its pipes), report "N<pid>" or "E<errno> <message>" on stdout, exit.
  */
 _Noreturn void nsj_net_exec_restart(pid_t keeper, uint64_t netns_ino, int ready, int exitfd);
+/*
+ * propagation = slave (propagation.c). On the host, in H before it unshares (root, host mount
+ * namespace): make each existing one of p->prop_paths a mount point of its own, shared in a
+ * new peer group, under pin_dir's lock; missing paths, symlinks and non-directories are left
+ * out. In K, first of its mounts: the set's tree private, each propagation path a slave of the
+ * host's. Both do nothing but what they say for propagation = private.
+ */
+int nsj_propagation_host(const struct nsj_policy *p, struct nsj_err *err);
+int nsj_propagation_inside(const struct nsj_policy *p, struct nsj_err *err);
 
 #endif

@@ -326,7 +326,8 @@ run "$CTL" policy alice
 is "$RC" 0 "policy exits 0"
 like "$OUT" '^section: default'$'\n' "policy: the default section for alice"
 for kv in 'enable = true' 'namespaces = \{mount, ipc, uts, pid\}' 'hostname = "alice-box" +# template "%u-box"' \
-	'tmp = tmpfs' 'tmp_size = "16M"' 'tmp_paths = \{"/tmp", "/var/tmp"\}' 'propagation = slave' 'persist = true' \
+	'tmp = tmpfs' 'tmp_size = "16M"' 'tmp_paths = \{"/tmp", "/var/tmp"\}' 'propagation = slave' \
+	'propagation_paths = \{"/home", "/media", "/mnt", "/net", "/run/media", "/run/user"\}' 'persist = true' \
 	'idle_timeout = 0' 'network = loopback +# unused without net in namespaces' 'system_bus = hidden' 'jailed: yes'; do
 	like "$OUT" $'\n'"$kv"$'(\n|$)' "policy alice: $kv"
 done

@@ -86,6 +86,7 @@ static const char full[] =
 	"    propagation = private\n"
 	"    persist = false\n" /* 15 */
 	"    idle_timeout = 3600  network = outbound\n"
+	"    propagation_paths = {\"/home\", '/srv//nfs/'}\n"
 	"}\n"
 	"\n"
 	"user root { enable = false }\n"	/* 19 */
@@ -110,7 +111,8 @@ static void test_full(void **state)
 	assert_int_equal(d->kind, NSJ_SEC_DEFAULT);
 	assert_null(d->name);
 	assert_int_equal(d->line, 6);
-	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS);
+	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_PROPAGATION_PATHS |
+			 NSJ_KEY_SYSTEM_BUS);
 	assert_false(d->enable);
 	assert_int_equal(d->network, NSJ_NET_OUTBOUND);
 	assert_int_equal(d->namespaces, (1u << NSJ_NS_COUNT) - 1);
@@ -123,6 +125,9 @@ static void test_full(void **state)
 	assert_string_equal(d->tmp_paths[1], "/var/tmp");
 	assert_string_equal(d->tmp_paths[2], "/srv/scratch");
 	assert_int_equal(d->propagation, NSJ_PROP_PRIVATE);
+	assert_int_equal(d->n_prop_paths, 2);
+	assert_string_equal(d->prop_paths[0], "/home");
+	assert_string_equal(d->prop_paths[1], "/srv/nfs");
 	assert_false(d->persist);
 	assert_int_equal(d->idle_timeout, 3600);
 
@@ -167,7 +172,8 @@ static void test_full(void **state)
 
 static void assert_builtin(const struct nsj_section *d)
 {
-	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS);
+	assert_int_equal(d->set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_PROPAGATION_PATHS |
+			 NSJ_KEY_SYSTEM_BUS);
 	assert_true(d->enable);
 	assert_int_equal(d->namespaces, NSJ_NS_DEFAULT);
 	assert_string_equal(d->hostname, "%u-%h");
@@ -178,6 +184,13 @@ static void assert_builtin(const struct nsj_section *d)
 	assert_string_equal(d->tmp_paths[0], "/tmp");
 	assert_string_equal(d->tmp_paths[1], "/var/tmp");
 	assert_int_equal(d->propagation, NSJ_PROP_SLAVE);
+	assert_int_equal(d->n_prop_paths, 6);
+	assert_string_equal(d->prop_paths[0], "/home");
+	assert_string_equal(d->prop_paths[1], "/media");
+	assert_string_equal(d->prop_paths[2], "/mnt");
+	assert_string_equal(d->prop_paths[3], "/net");
+	assert_string_equal(d->prop_paths[4], "/run/media");
+	assert_string_equal(d->prop_paths[5], "/run/user");
 	assert_true(d->persist);
 	assert_int_equal(d->idle_timeout, 0);
 	assert_int_equal(d->system_bus, NSJ_BUS_HIDDEN);
@@ -213,7 +226,8 @@ static void test_default_overlays_builtin(void **state)
 	struct nsj_config *c = parse_ok("default {\n hostname = \"\"\n tmp_size = \"\"\n}\n");
 
 	assert_int_equal(c->def.line, 1);
-	assert_int_equal(c->def.set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_SYSTEM_BUS);
+	assert_int_equal(c->def.set, ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1) | NSJ_KEY_NETWORK | NSJ_KEY_PROPAGATION_PATHS |
+			 NSJ_KEY_SYSTEM_BUS);
 	assert_string_equal(c->def.hostname, "");
 	assert_int_equal(c->def.tmp_size, 0);
 	assert_int_equal(c->def.namespaces, NSJ_NS_DEFAULT);
@@ -271,6 +285,17 @@ static void test_paths(void **state)
 	parse_bad("pin_dir = //run\nmin_uid = 1\n", NAME ":2: ", "");
 	parse_bad("\ngroup g { tmp_paths = {\"/a\", \"/a/\"} }\n",
 		  NAME ":2: ", "group \"g\": tmp_paths lists \"/a\" twice");
+	/* propagation_paths: the same rules; an empty list is allowed (nothing propagates). */
+	c = parse_ok("user u { propagation_paths = {} }\n");
+	assert_int_equal(c->users[0].set, NSJ_KEY_PROPAGATION_PATHS);
+	assert_int_equal(c->users[0].n_prop_paths, 0);
+	nsj_config_free(c);
+	parse_bad("default {\n propagation_paths = {\"home\"}\n}\n",
+		  NAME ":2: ", "propagation_paths: \"home\" is not an absolute path");
+	parse_bad("default { propagation_paths = {\"/a/../b\"} }\n", NAME ":1: ", "\"..\" component");
+	parse_bad("default { propagation_paths = {\"/\"} }\n", NAME ":1: ", "root directory");
+	parse_bad("\nuser u { propagation_paths = {\"/home\", \"//home\"} }\n",
+		  NAME ":2: ", "user \"u\": propagation_paths lists \"/home\" twice");
 }
 
 static void test_environment_refused(void **state)
@@ -546,6 +571,9 @@ static void assert_section_eq(const struct nsj_section *a, const struct nsj_sect
 	for (size_t i = 0; i < a->n_tmp_paths; i++)
 		assert_string_equal(a->tmp_paths[i], b->tmp_paths[i]);
 	assert_int_equal(a->propagation, b->propagation);
+	assert_int_equal(a->n_prop_paths, b->n_prop_paths);
+	for (size_t i = 0; i < a->n_prop_paths; i++)
+		assert_string_equal(a->prop_paths[i], b->prop_paths[i]);
 	assert_int_equal(a->persist, b->persist);
 	assert_int_equal(a->idle_timeout, b->idle_timeout);
 	assert_int_equal(a->system_bus, b->system_bus);

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * propagation.c — where host mounts reach a set (propagation = slave, propagation_paths).
+ *
+ * The kernel copies a host mount event into every mount that receives from the mount it lands
+ * on. A set whose whole tree is a slave of the host's therefore makes every host mount cost
+ * one copy per set (24 ms per mount(2)+umount(2) pair at 5000 sets). Instead, a set's tree is
+ * private and only each of propagation_paths is a slave, of a host mount that is a peer group
+ * of its own: a host mount elsewhere then costs the same with 10,000 sets as with none.
+ *
+ * Two halves:
+ *  - on the host (H, `nsjail-keeper --create` before it unshares): each existing path that is
+ *    not a mount point is made one, bound onto itself and shared in a new peer group, as
+ *    `ip netns` does for /run/netns. A bind of a directory of "/" would otherwise be a peer of
+ *    "/", and every host mount anywhere on "/" would walk the sets' slaves of it.
+ *  - in K (the new set, before anything else is mounted there): each path's tree is cloned
+ *    while it is still a peer of the host's, the whole tree made private, and each clone made a
+ *    slave and mounted over the set's own (now private) copy of that path.
+ * Measured (bench/, docs/PERFORMANCE.md): "private by path" after a recursive slave misses
+ * stacked mounts, and a bind that stays in the peer group of "/" still costs per set.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "setup.h"
+
+/* path, opened O_PATH as a directory without following any symlink; -errno. */
+static int open_dir_path(const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Reasons to leave a path out rather than fail the login: missing, a symlink, not a directory. */
+static bool skippable(int neg_errno)
+{
+	return neg_errno == -ENOENT || neg_errno == -ELOOP || neg_errno == -ENOTDIR;
+}
+
+/* 1 when fd is the root of a mount, 0 when not, -errno. */
+static int is_mount_root(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return -EOPNOTSUPP;
+	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+}
+
+/* Is path below (or equal to) one of paths[0..n) other than itself at index self? */
+static bool covered(char *const *paths, size_t n, size_t self)
+{
+	size_t len;
+
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(paths[i]);
+		if (i != self && strncmp(paths[self], paths[i], len) == 0 &&
+		    (paths[self][len] == '/' || (paths[self][len] == '\0' && i < self)))
+			return true;
+	}
+	return false;
+}
+
+static int set_propagation(int mnt, unsigned flags, unsigned long prop)
+{
+	struct mount_attr attr = { .propagation = prop };
+
+	return mount_setattr(mnt, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0 ? -errno : 0;
+}
+
+/* Bind the directory fd (path) onto itself, recursively, shared in a peer group of its own. */
+static int make_mount_point(int fd, const char *path, struct nsj_err *err)
+{
+	int mnt, ret = 0;
+
+	mnt = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (mnt < 0)
+		return nsj_err_set(err, errno, "propagation path %s: clone: %m", path);
+	if (move_mount(mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		ret = nsj_err_set(err, errno, "propagation path %s: bind onto itself: %m", path);
+	/* Private first: out of the peer group of the mount it was cut from, then a new one. */
+	if (ret == 0 && (set_propagation(mnt, 0, MS_PRIVATE) < 0 || set_propagation(mnt, 0, MS_SHARED) < 0))
+		ret = nsj_err_set(err, errno, "propagation path %s: make shared: %m", path);
+	close(mnt);
+	return ret;
+}
+
+int nsj_propagation_host(const struct nsj_policy *p, struct nsj_err *err)
+{
+	int pindir, ret = 0;
+
+	if (p->propagation != NSJ_PROP_SLAVE || p->n_prop_paths == 0 ||
+	    !(p->namespaces & NSJ_NSF(NSJ_NS_MNT)))
+		return 0;
+	/* pin_dir's lock: parallel first logins make each mount point once. */
+	pindir = nsj_pindir_open(p->pin_dir, true, err);
+	if (pindir < 0)
+		return pindir;
+	while (flock(pindir, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			ret = nsj_err_set(err, errno, "%s: flock: %m", p->pin_dir);
+			goto out;
+		}
+	for (size_t i = 0; i < p->n_prop_paths && ret == 0; i++) {
+		int fd = open_dir_path(p->prop_paths[i]), root;
+
+		if (fd < 0) {
+			if (!skippable(fd))
+				ret = nsj_err_set(err, -fd, "propagation path %s: %s", p->prop_paths[i],
+						  strerror(-fd));
+			continue;
+		}
+		root = is_mount_root(fd);
+		if (root < 0)
+			ret = nsj_err_set(err, -root, "propagation path %s: statx: %s", p->prop_paths[i],
+					  strerror(-root));
+		else if (root == 0)
+			ret = make_mount_point(fd, p->prop_paths[i], err);
+		close(fd);
+	}
+out:
+	close(pindir); /* unlocks */
+	return ret;
+}
+
+/*
+ * Attach the slave clone mnt on path, over the set's private copy. The copy stays underneath,
+ * hidden: unmounting it would cost a synchronize_rcu() (~100-170 µs here) per path and first
+ * login, against a few hundred bytes per mount kept (make bench: the first login).
+ */
+static int attach_over(int mnt, const char *path, struct nsj_err *err)
+{
+	int fd = open_dir_path(path), ret = 0;
+
+	if (fd < 0)
+		return nsj_err_set(err, -fd, "propagation path %s: %s", path, strerror(-fd));
+	if (move_mount(mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		ret = nsj_err_set(err, errno, "propagation path %s: attach: %m", path);
+	close(fd);
+	return ret;
+}
+
+int nsj_propagation_inside(const struct nsj_policy *p, struct nsj_err *err)
+{
+	struct mount_attr priv = { .propagation = MS_PRIVATE };
+	int clones[NSJ_REQUEST_MAX_PATHS];
+	const size_t n = p->n_prop_paths;
+	int ret = 0;
+
+	if (n > NSJ_REQUEST_MAX_PATHS) /* the request's limit: never more */
+		return nsj_err_set(err, E2BIG, "more than %d propagation_paths", NSJ_REQUEST_MAX_PATHS);
+
+	/* Cloned while the set's copies are still peers of the host's: the clones are too. */
+	for (size_t i = 0; i < n; i++) {
+		int fd = covered(p->prop_paths, n, i) ? -ENOENT : open_dir_path(p->prop_paths[i]);
+
+		clones[i] = -1;
+		if (fd < 0) {
+			if (!skippable(fd) && ret == 0)
+				ret = nsj_err_set(err, -fd, "propagation path %s: %s", p->prop_paths[i],
+						  strerror(-fd));
+			continue;
+		}
+		clones[i] = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		if (clones[i] < 0 && ret == 0)
+			ret = nsj_err_set(err, errno, "propagation path %s: clone: %m", p->prop_paths[i]);
+		close(fd);
+	}
+	/* Then nothing of the set's tree receives from the host, nor sends to it. */
+	if (ret == 0 && mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &priv, sizeof(priv)) < 0)
+		ret = nsj_err_set(err, errno, "make / rprivate: %m");
+	for (size_t i = 0; i < n; i++) {
+		if (clones[i] < 0)
+			continue;
+		if (ret == 0 && set_propagation(clones[i], AT_RECURSIVE, MS_SLAVE) < 0)
+			ret = nsj_err_set(err, errno, "propagation path %s: make slave: %m", p->prop_paths[i]);
+		if (ret == 0)
+			ret = attach_over(clones[i], p->prop_paths[i], err);
+		close(clones[i]);
+	}
+	return ret;
+}
