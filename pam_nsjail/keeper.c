@@ -352,15 +352,31 @@ _Noreturn static void create_fail(const struct nsj_err *e)
  */
 static void reexec(const struct keeper *k)
 {
-	char uid[16], idle[16];
-	char *const argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--idle", idle,
-			       (char *)"--pin-dir", (char *)k->pin_dir,
-			       (char *)(k->record ? "--record" : "--no-record"), NULL };
+	char uid[16], idle[16], nfd[16];
+	char *argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--idle", idle,
+			 (char *)"--pin-dir", (char *)k->pin_dir,
+			 (char *)(k->record ? "--record" : "--no-record"), NULL, NULL, NULL };
 	char *const envp[] = { NULL };
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)k->uid);
 	snprintf(idle, sizeof(idle), "%u", k->idle);
+	/*
+	 * network = outbound: both ends of the provider's exit pipe go through the exec (the
+	 * write end keeps the provider alive, the read end is for a restart, net.c); nothing
+	 * else of K's does.
+	 */
+	if (k->net_exit >= 0) {
+		if (fcntl(k->net_exit, F_SETFD, 0) < 0 || fcntl(NSJ_NET_KEEPER_RFD, F_SETFD, 0) < 0)
+			return;
+		snprintf(nfd, sizeof(nfd), "%d", k->net_exit);
+		argv[8] = (char *)"--net-exit";
+		argv[9] = nfd;
+	}
 	execve("/proc/self/exe", argv, envp);
+	if (k->net_exit >= 0) {
+		fcntl(k->net_exit, F_SETFD, FD_CLOEXEC);
+		fcntl(NSJ_NET_KEEPER_RFD, F_SETFD, FD_CLOEXEC);
+	}
 }
 
 _Noreturn static void create(struct keeper *k)
@@ -456,6 +472,12 @@ int main(int argc, char **argv)
 			k.record = true;
 		} else if (strcmp(argv[i], "--no-record") == 0) {
 			k.record = false;
+		} else if (strcmp(argv[i], "--net-exit") == 0 && i + 1 < argc) {
+			/* reexec(): the provider's exit pipe, held for the set's life */
+			k.net_exit = (int)strtol(argv[++i], NULL, 10);
+			if (k.net_exit <= NSJ_NET_KEEPER_RFD || fcntl(k.net_exit, F_SETFD, FD_CLOEXEC) < 0 ||
+			    fcntl(NSJ_NET_KEEPER_RFD, F_SETFD, FD_CLOEXEC) < 0)
+				return 2;
 		} else if (strcmp(argv[i], "--create") == 0) {
 			create_set = true;
 		} else if (strcmp(argv[i], "--provider") == 0 && i + 2 < argc) {
