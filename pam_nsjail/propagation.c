@@ -12,7 +12,12 @@
  *  - on the host (H, `nsjail-keeper --create` before it unshares): each existing path that is
  *    not a mount point is made one, bound onto itself and shared in a new peer group, as
  *    `ip netns` does for /run/netns. A bind of a directory of "/" would otherwise be a peer of
- *    "/", and every host mount anywhere on "/" would walk the sets' slaves of it.
+ *    "/", and every host mount anywhere on "/" would walk the sets' slaves of it. A path that
+ *    already has mounts below it (logind's /run/user/UID under /run/user) is left as it is:
+ *    binding over them would stack the host's later umounts onto copies, and the originals
+ *    would stay, hidden, until reboot (seen: user-runtime-dir@UID.service failing at a user's
+ *    last logout). Its clone in a set then receives from its parent's peer group (/run's),
+ *    which costs a host mount elsewhere in that parent a check per set.
  *  - in K (the new set, before anything else is mounted there): each path's tree is cloned
  *    while it is still a peer of the host's, the whole tree made private, and each clone made a
  *    slave and mounted over the set's own (now private) copy of that path.
@@ -24,6 +29,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -61,6 +67,26 @@ static int is_mount_root(int fd)
 	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
 		return -EOPNOTSUPP;
 	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+}
+
+/* 1 when something is mounted below path (the host's /proc/self/mountinfo), 0 when not. */
+static int has_submounts(const char *path)
+{
+	size_t n = strlen(path), cap = 0;
+	char *line = NULL, mp[4096];
+	int found = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (f == NULL)
+		return -errno;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the mount point is the fifth field. */
+	while (!found && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, path, n) == 0 &&
+		    mp[n] == '/')
+			found = 1;
+	free(line);
+	fclose(f);
+	return found;
 }
 
 /* Is path below (or equal to) one of paths[0..n) other than itself at index self? */
@@ -130,7 +156,7 @@ int nsj_propagation_host(const struct nsj_policy *p, struct nsj_err *err)
 		if (root < 0)
 			ret = nsj_err_set(err, -root, "propagation path %s: statx: %s", p->prop_paths[i],
 					  strerror(-root));
-		else if (root == 0)
+		else if (root == 0 && has_submounts(p->prop_paths[i]) == 0)
 			ret = make_mount_point(fd, p->prop_paths[i], err);
 		close(fd);
 	}

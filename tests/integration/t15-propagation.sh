@@ -19,8 +19,11 @@ mounts_at() { awk -v p="$1" '$5 == p { n++ } END { print n + 0 }' /proc/self/mou
 # group_of PATH: the shared:N tag of the topmost mount at PATH ("" when not shared).
 group_of() { awk -v p="$1" '$5 == p { g = "" ; for (i = 7; $i != "-"; i++) if ($i ~ /^shared:/) g = $i } END { print g }' /proc/self/mountinfo; }
 
-declare -A before
-for p in "${paths[@]}" /srv; do before[$p]=$(mounts_at "$p"); done
+declare -A before below
+for p in "${paths[@]}" /srv; do
+	before[$p]=$(mounts_at "$p")
+	below[$p]=$(awk -v p="$p/" 'index($5, p) == 1 { n++ } END { print n + 0 }' /proc/self/mountinfo)
+done
 is "${before[/home]}" 1 "/home is a mount point of the world before any login"
 
 # --- the host side: each path a mount point of its own, made once under parallel logins ------
@@ -28,6 +31,10 @@ for u in alice bob carol dave; do as "$u" true & done
 wait
 is "$(ls "$PIN" | wc -l)" 4 "four parallel first logins made four sets"
 for p in /media /mnt /run/media /run/user; do
+	if [ "${below[$p]}" -gt 0 ]; then # this machine's /mnt may hold mounts of its own
+		is "$(mounts_at "$p")" "${before[$p]}" "$p, with mounts below it, is not bound over on the host"
+		continue
+	fi
 	is "$(mounts_at "$p")" $((before[$p] + 1)) "$p: made a mount point on the host, once"
 	like "$(group_of "$p")" '^shared:[0-9]+$' "$p: the host's mount point is shared"
 	isnt "$(group_of "$p")" "$(group_of /)" "$p: ...in a peer group of its own, not that of /"
@@ -104,6 +111,20 @@ mount -t tmpfs -o size=1M late-user /run/user/3004
 touch /run/user/3004/from-host
 check "a path on the list still receives" as dave 'test -e /run/user/3004/from-host'
 umount /run/user/3004
+reset_all
+
+# --- a path with mounts below it (logind's /run/user/UID): not bound over on the host -----
+mkdir -p /run/prop-busy/3001 /run/prop-busy/3002
+mount -t tmpfs -o size=1M early /run/prop-busy/3001
+conf 'default { tmp_size = "16M"  propagation_paths = {"/run/prop-busy"} }'
+is "$(as dave 'echo in-set')" "in-set" "a propagation path with a mount below it: the login works"
+is "$(mounts_at /run/prop-busy)" 0 "...and the path is not made a mount point over it on the host"
+umount /run/prop-busy/3001
+is "$(mounts_at /run/prop-busy/3001)" 0 "...so the host's own umount below it leaves nothing hidden behind"
+mount -t tmpfs -o size=1M late-busy /run/prop-busy/3002
+touch /run/prop-busy/3002/from-host
+check "...and a later host mount below it still reaches the set" as dave 'test -e /run/prop-busy/3002/from-host'
+umount /run/prop-busy/3002
 reset_all
 
 # --- nested paths: the inner one comes with the outer one's tree ---------------------------

@@ -85,8 +85,7 @@ static const char full[] =
 	"    tmp_paths = {\"/tmp\", \"/var/tmp/\", '/srv//scratch'}\n"
 	"    propagation = private\n"
 	"    persist = false\n" /* 15 */
-	"    idle_timeout = 3600  network = outbound\n"
-	"    propagation_paths = {\"/home\", '/srv//nfs/'}\n"
+	"    idle_timeout = 3600  network = outbound  propagation_paths = {\"/home\", '/srv//nfs/'}\n"
 	"}\n"
 	"\n"
 	"user root { enable = false }\n"	/* 19 */
