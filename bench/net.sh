@@ -31,12 +31,7 @@ declare -A V
 g() { echo "${V[$1]:-0}"; }
 
 # ---- the outside --------------------------------------------------------------------------------
-[ -e /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200; }
-ip link set lo up
-ip link add br0 type bridge
-ip addr add $OUT/24 dev br0
-ip link set br0 up
-ip route add default dev br0
+net_outside $OUT
 # The sink reads until the sender shuts its side, then answers: the sender's clock stops when
 # every byte has arrived, not when the last one left its buffer.
 /usr/bin/python3 bench/net-tput.py sink $OUT 7300 </dev/null >/dev/null 2>&1 &

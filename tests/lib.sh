@@ -139,3 +139,24 @@ reset_all() {
 	done
 	sleep 0.1
 }
+# net_outside ADDR: in a network namespace the test made itself (unshare --net), the "outside"
+# a set's network provider reaches: a bridge holding ADDR/24 as the default route, lo up, and
+# the tun device slirp4netns needs (the world's /dev has only the usual nodes).
+net_outside() {
+	[ -e /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200; }
+	ip link set lo up
+	ip link add br0 type bridge
+	ip addr add "$1/24" dev br0
+	ip link set br0 up
+	ip route add default dev br0
+}
+# kill_wait PID: SIGKILL it and wait (5 s at most) until it is gone or a zombie.
+kill_wait() {
+	local st i
+	kill -KILL "$1"
+	for i in $(seq 50); do
+		st=$(ps -o stat= -p "$1" 2>/dev/null)
+		{ [ -z "$st" ] || [[ $st == Z* ]]; } && return 0
+		sleep 0.1
+	done
+}

@@ -68,12 +68,7 @@ if command -v slirp4netns >/dev/null; then
 		"network = outbound: nsjail-scope is given the provider's pid beside the keeper's"
 	is "$(cat /proc/$np/comm 2>/dev/null)" "slirp4netns" "...which is the set's slirp4netns"
 	: >$CALLS
-	kill -KILL "$np"
-	for i in $(seq 50); do # until it is gone or a zombie
-		st=$(ps -o stat= -p "$np" 2>/dev/null)
-		{ [ -z "$st" ] || [[ $st == Z* ]]; } && break
-		sleep 0.1
-	done
+	kill_wait "$np"
 	as alice true
 	np2=$(awk '$1 == "provider" {print $2}' $PIN/3001/keeper)
 	isnt "$np2" "$np" "a provider that died is restarted at the next login"

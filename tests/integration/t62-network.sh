@@ -11,13 +11,7 @@ fi
 . tests/lib.sh
 
 OUT=192.0.2.1
-# The world's /dev has only the usual nodes; slirp4netns makes its tap device through this one.
-[ -e /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200; }
-ip link set lo up
-ip link add br0 type bridge
-ip addr add $OUT/24 dev br0
-ip link set br0 up
-ip route add default dev br0
+net_outside $OUT
 rm -f /etc/resolv.conf # the world's /etc is an overlay
 printf 'nameserver %s\nsearch test\n' $OUT >/etc/resolv.conf
 
@@ -145,16 +139,6 @@ done
 is "$gone" "yes" "a keeper killed with SIGKILL takes its provider with it"
 
 # --- a provider that dies is restarted at the next login; if that fails, reported -----------------
-# kill_wait PID: SIGKILL it and wait until it is gone or a zombie (it has died).
-kill_wait() {
-	local st i
-	kill -KILL "$1"
-	for i in $(seq 50); do
-		st=$(ps -o stat= -p "$1" 2>/dev/null)
-		[ -z "$st" ] || [[ $st == Z* ]] && return 0
-		sleep 0.1
-	done
-}
 as carol 'nohup sleep 300 </dev/null >/dev/null 2>&1 &'
 cnp=$(awk '$1 == "provider" {print $2}' $PIN/3003/keeper)
 ckp=$(keeper_pid carol)

@@ -10,12 +10,7 @@ fi
 . tests/lib.sh
 
 OUT=192.0.2.1
-[ -e /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200; }
-ip link set lo up
-ip link add br0 type bridge
-ip addr add $OUT/24 dev br0
-ip link set br0 up
-ip route add default dev br0
+net_outside $OUT
 
 W=/run/world/sshd
 install -d -m 0700 $W
