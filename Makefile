@@ -34,7 +34,7 @@ ALL_CFLAGS  := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(DEFS) -Ipam_nsjail $
 ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 CORE_SRC := err ns util config cache template policy record keeper_ctl set setup request ctl_core live \
-            account scope net propagation
+            account scope net netcheck propagation
 CORE_OBJ := $(CORE_SRC:%=$(B)/%.o)
 LIB      := $(B)/libnsj.a
 MODULE   := $(B)/pam_nsjail.so

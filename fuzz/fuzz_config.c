@@ -123,7 +123,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_messages(&e);
 		return 0;
 	}
-	if (c == NULL || c->def.set != ((NSJ_KEY_IDLE_TIMEOUT << 1) - 1u))
+	/* default always holds every key */
+	if (c == NULL || c->def.set != (((NSJ_KEY_IDLE_TIMEOUT << 1) - 1u) | NSJ_KEY_NETWORK |
+					NSJ_KEY_PROPAGATION_PATHS | NSJ_KEY_SYSTEM_BUS))
 		abort();
 	check_path(c->pin_dir);
 	check_section(&c->def);
