@@ -55,7 +55,7 @@ flags=$(mk -s -n -B build/err.o WERROR= CFLAGS=-DNSJ_DISTRO_FLAG 2>/dev/null | t
 like "$flags" ' -Wall -Wextra +-Wformat=2 .* -fstack-protector-strong .* -DNSJ_DISTRO_FLAG ' \
 	"the distribution's CFLAGS are appended to the warning and hardening flags, not put instead"
 check "WERROR= drops -Werror (for distribution builds)" test "${flags/-Werror/}" = "$flags"
-is "$(strings "$MODULE" | grep -x '/usr/libexec/pam_nsjail/nsjail-keeper')" "/usr/libexec/pam_nsjail/nsjail-keeper" \
+is "$(strings "$MODULE" | grep -x '/usr/libexec/pam_nsjail/nsjail-keeper' | sort -u)" "/usr/libexec/pam_nsjail/nsjail-keeper" \
 	"the module looks for the keeper where make install puts it"
 
 # --- make install ----------------------------------------------------------------------
