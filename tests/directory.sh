@@ -71,6 +71,16 @@ wait_for() {
 	done
 }
 
+# plain CMD...: exec CMD; in a sanitizer build's world, without the world's /etc/ld.so.preload
+# (the ASan runtime it preloads into every program cannot run SSSD, whose libldb dlopens its
+# modules with RTLD_DEEPBIND). The same pid: $! of "plain sssd ... &" is the daemon.
+plain() {
+	if [ -n "${NSJ_SANITIZED:-}" ]; then
+		exec unshare -m --propagation private -- sh -c 'mount --bind /dev/null /etc/ld.so.preload && exec "$@"' plain "$@"
+	fi
+	exec "$@"
+}
+
 # innet CMD...: CMD in the directory's network namespace.
 innet() { nsenter -t "$(cat $DIR/net.pid)" -n "$@"; }
 
@@ -135,7 +145,7 @@ entry_cache_timeout = ${DIR_CACHE:-2}
 S
 	chmod 0600 /etc/sssd/sssd.conf
 	sed -i 's/^passwd:.*/passwd:         files sss/; s/^group:.*/group:          files sss/' /etc/nsswitch.conf
-	nsenter -t "$(cat $DIR/net.pid)" -n sssd -i --logger=stderr -c /etc/sssd/sssd.conf >$DIR/sssd.log 2>&1 &
+	(plain nsenter -t "$(cat $DIR/net.pid)" -n sssd -i --logger=stderr -c /etc/sssd/sssd.conf) >$DIR/sssd.log 2>&1 &
 	echo $! >$DIR/sssd.pid
 	wait_for 15 getent passwd lina
 }
