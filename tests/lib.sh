@@ -160,3 +160,36 @@ kill_wait() {
 		sleep 0.1
 	done
 }
+# gone_within PID: 0 when PID has exited within 5 s (not waited for: another's child).
+gone_within() {
+	local i
+	for i in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+# provider_pid USER: the network provider's pid in USER's record (network = outbound).
+provider_pid() { awk '$1 == "provider" {print $2}' "$PIN/$(id -u "$1")/keeper"; }
+# sshd_config PORT DIR: a test sshd's config, written to DIR/sshd_config: 127.0.0.1:PORT, its
+# host key DIR/host_key, UsePAM, key logins only, sftp, verbose logs.
+sshd_config() {
+	cat >"$2/sshd_config" <<EOF
+Port $1
+ListenAddress 127.0.0.1
+HostKey $2/host_key
+PidFile $2/sshd.pid
+UsePAM yes
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes yes
+PermitRootLogin no
+PrintMotd no
+PrintLastLog no
+AcceptEnv none
+LogLevel VERBOSE
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+}

@@ -63,14 +63,14 @@ if command -v slirp4netns >/dev/null; then
 	: >$CALLS
 	as alice true
 	kp=$(keeper_pid alice)
-	np=$(awk '$1 == "provider" {print $2}' $PIN/3001/keeper)
+	np=$(provider_pid alice)
 	is "$(cut -d'|' -f1 $CALLS)" "--uid 3001 --pid $kp --provider $np " \
 		"network = outbound: nsjail-scope is given the provider's pid beside the keeper's"
 	is "$(cat /proc/$np/comm 2>/dev/null)" "slirp4netns" "...which is the set's slirp4netns"
 	: >$CALLS
 	kill_wait "$np"
 	as alice true
-	np2=$(awk '$1 == "provider" {print $2}' $PIN/3001/keeper)
+	np2=$(provider_pid alice)
 	isnt "$np2" "$np" "a provider that died is restarted at the next login"
 	is "$(cut -d'|' -f1 $CALLS)" "--uid 3001 --pid $kp --provider $np2 --attach " \
 		"...and the new one is attached to the keeper's unit"

@@ -56,24 +56,7 @@ start_sshd() {
 	local try i
 	for try in 1 2 3 4 5 6 7 8; do
 		PORT=$((20000 + RANDOM % 30000))
-		cat >$W/sshd_config <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $W/host_key
-PidFile $W/sshd.pid
-UsePAM yes
-PubkeyAuthentication yes
-AuthorizedKeysFile .ssh/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-StrictModes yes
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-AcceptEnv none
-LogLevel VERBOSE
-Subsystem sftp /usr/lib/openssh/sftp-server
-EOF
+		sshd_config $PORT $W
 		: >$W/sshd.log
 		/usr/sbin/sshd -D -f $W/sshd_config -E $W/sshd.log &
 		SSHD_PID=$!

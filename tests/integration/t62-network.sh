@@ -122,30 +122,20 @@ like "$out" 'network = outbound' "nsjailctl show: the policy's network key"
 like "$("$NSJAILCTL" show dave)" $'network:    loopback\naddresses:  lo 127\.0\.0\.1/8' "nsjailctl show: a loopback set"
 
 "$NSJAILCTL" reset alice >/dev/null
-gone=no
-for i in $(seq 50); do
-	kill -0 "$np" 2>/dev/null || { gone=yes; break; }
-	sleep 0.1
-done
-is "$gone" "yes" "nsjailctl reset: the provider ends with the set"
+check "nsjailctl reset: the provider ends with the set" gone_within "$np"
 kp=$(keeper_pid bob)
-bnp=$(awk '$1 == "provider" {print $2}' $PIN/3002/keeper)
+bnp=$(provider_pid bob)
 kill -KILL "$kp"
-gone=no
-for i in $(seq 50); do
-	kill -0 "$bnp" 2>/dev/null || { gone=yes; break; }
-	sleep 0.1
-done
-is "$gone" "yes" "a keeper killed with SIGKILL takes its provider with it"
+check "a keeper killed with SIGKILL takes its provider with it" gone_within "$bnp"
 
 # --- a provider that dies is restarted at the next login; if that fails, reported -----------------
 as carol 'nohup sleep 300 </dev/null >/dev/null 2>&1 &'
-cnp=$(awk '$1 == "provider" {print $2}' $PIN/3003/keeper)
+cnp=$(provider_pid carol)
 ckp=$(keeper_pid carol)
 kill_wait "$cnp"
 is "$(as carol "socat -T5 - TCP4:$OUT:7000 </dev/null; pgrep -c -x sleep")" $'tcp-outside\n1' \
 	"a set whose provider died gets out again at the next login, in the same set (its job survived)"
-nnp=$(awk '$1 == "provider" {print $2}' $PIN/3003/keeper)
+nnp=$(provider_pid carol)
 isnt "$nnp" "$cnp" "...through a new provider, recorded"
 is "$(keeper_pid carol)" "$ckp" "...with the same keeper"
 check "...and the login logs the restart" log_has "user=carol: the set's network provider (pid $cnp) had died: restarted as pid $nnp"
@@ -154,14 +144,9 @@ is "$(readlink /proc/$nnp/ns/pid):$(awk '/^CapEff:/ {print $2}' /proc/$nnp/statu
 	"$world_pid:0000000000000400:0" "the new provider runs as the first did (host PID namespace, sandboxed, no environment)"
 like "$("$NSJAILCTL" show carol)" "provider:   slirp4netns pid $nnp \(running\)" "nsjailctl show: the new provider"
 kill -KILL "$ckp"
-gone=no
-for i in $(seq 50); do
-	kill -0 "$nnp" 2>/dev/null || { gone=yes; break; }
-	sleep 0.1
-done
-is "$gone" "yes" "the restarted provider ends with its set too"
+check "the restarted provider ends with its set too" gone_within "$nnp"
 as carol true
-cnp=$(awk '$1 == "provider" {print $2}' $PIN/3003/keeper)
+cnp=$(provider_pid carol)
 kill_wait "$cnp"
 install -m 0644 /dev/null /run/world/not-slirp
 mount --bind /run/world/not-slirp /usr/bin/slirp4netns

@@ -33,22 +33,7 @@ for u in alice bob; do
 done
 printf 'Host *\n  BatchMode yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' >$W/ssh_config
 PORT=2222
-cat >$W/sshd_config <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $W/host_key
-PidFile $W/sshd.pid
-UsePAM yes
-PubkeyAuthentication yes
-AuthorizedKeysFile .ssh/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-Subsystem sftp /usr/lib/openssh/sftp-server
-EOF
+sshd_config $PORT $W
 
 PIDS=()
 cleanup() {
