@@ -36,8 +36,12 @@ groups_setup() {
 		printf 'group "gg500" { hostname = "g-%%u" tmp_size = "64M" }\n'
 	} >"$GCONF"
 	chmod 0644 "$GCONF"
-	printf 'session required %s\n' "$MODULE" >"$PAMD/b-g0"
-	printf 'session required %s config=%s\n' "$MODULE" "$GCONF" >"$PAMD/b-g1"
+	# With the module's account line, as pam-auth-update installs it (pam-bench runs the
+	# account phase first, as sshd does).
+	printf 'account required %s\naccount required pam_permit.so\nsession required %s\n' \
+		"$MODULE" "$MODULE" >"$PAMD/b-g0"
+	printf 'account required %s config=%s\naccount required pam_permit.so\nsession required %s config=%s\n' \
+		"$MODULE" "$GCONF" "$MODULE" "$GCONF" >"$PAMD/b-g1"
 	GU0=gu$((GB + 501)) # the same shape: in gg497..gg501
 	GU1=gu$((GB + 500))
 }
@@ -78,7 +82,8 @@ groups_dir_run() {
 		printf 'group "dg500" { hostname = "d-%%u" tmp_size = "64M" }\n'
 	} >"$GCONF.dir"
 	chmod 0644 "$GCONF.dir"
-	printf 'session required %s config=%s\n' "$MODULE" "$GCONF.dir" >"$PAMD/b-d1"
+	printf 'account required %s config=%s\naccount required pam_permit.so\nsession required %s config=%s\n' \
+		"$MODULE" "$GCONF.dir" "$MODULE" "$GCONF.dir" >"$PAMD/b-d1"
 	id du6500 >/dev/null && id du6501 >/dev/null || die "directory users unknown to NSS"
 	"$RB/pam-bench" -d "$PAMD" -n 1 d0=b-g0:du6501 d1=b-d1:du6500 >/dev/null || die "directory case: first logins"
 	! grep -q '^policy ' "$PIN/6500/keeper" || grep -q '^policy [0-9a-f]* g 2$' "$PIN/6500/keeper" ||

@@ -53,10 +53,11 @@ for k in out lo def; do
 	esac
 	printf 'min_uid = 1000\ndefault { %s }\n' "$body" >/etc/security/pam_nsjail-$k.conf
 	chmod 0644 /etc/security/pam_nsjail-$k.conf
-	printf 'session required %s config=/etc/security/pam_nsjail-%s.conf\n' "$MODULE" $k >"$PAMD/b-$k"
+	printf 'account required %s config=/etc/security/pam_nsjail-%s.conf\naccount required pam_permit.so\nsession required %s config=/etc/security/pam_nsjail-%s.conf\n' \
+		"$MODULE" $k "$MODULE" $k >"$PAMD/b-$k"
 done
 cp /etc/security/pam_nsjail-out.conf "$CONF"
-printf 'session required pam_permit.so\n' >"$PAMD/b-permit"
+printf 'account required pam_permit.so\nsession required pam_permit.so\n' >"$PAMD/b-permit"
 PB=$BB/pam-bench
 
 # ---- 1. first logins ------------------------------------------------------------------------------

@@ -2,13 +2,18 @@
 /*
  * pam-bench — PAM session latency, one login per freshly forked child (as sshd's monitor).
  *
- *   pam-bench [-d CONFDIR] [-n COUNT] [-w WARMUP] [-b BASE] [-s FILE] LABEL=SERVICE:USER ...
- *   pam-bench -1 [-d CONFDIR] SERVICE USER
+ *   pam-bench [-c] [-d CONFDIR] [-n COUNT] [-w WARMUP] [-b BASE] [-s FILE] LABEL=SERVICE:USER ...
+ *   pam-bench -1 [-c] [-d CONFDIR] SERVICE USER
  *
  * For each of COUNT rounds, and for each case in turn (cases are interleaved round-robin, so
  * that a noisy machine disturbs every case alike), forks a child that calls
  * pam_start_confdir + pam_acct_mgmt + pam_open_session + pam_close_session + pam_end (the
- * account phase first, as sshd, su and sudo run it) and exits. A USER with
+ * account phase first, as sshd, su and sudo run it) and exits. Before its clock starts, the
+ * child does what every caller of a session (sshd's monitor, su, login, cron, sudo) has done
+ * in its process by then: it has looked the user up with getpwnam(3) (NSS initialised,
+ * nsswitch.conf read) and it has logged (its syslog socket connected, the time zone loaded), so
+ * that a module's look-up and log line cost what they cost in those callers (caller_state()).
+ * -c leaves that out (a cold child: the first look-up and log line of the process). A USER with
  * "%d" in it names a different user at every login of that case: BASE, BASE+1, ... (first
  * logins); "bu%d@500" starts that case at 500 instead of BASE. WARMUP rounds are run first and
  * not counted.
@@ -26,12 +31,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +107,20 @@ static int session(const char *confdir, const char *service, const char *user, i
 	return 0;
 }
 
+/*
+ * What the caller of a session has done in its process before it opens one (see the top): the
+ * user looked up, and a log line sent (openlog's LOG_NDELAY connects /dev/log as a first
+ * syslog() would; tzset loads the time zone that syslog's time stamp needs). Nothing is sent.
+ */
+static int cold;
+
+static void caller_state(const char *user)
+{
+	(void)getpwnam(user);
+	tzset();
+	openlog("pam-bench", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+}
+
 /* One login of case c in a fresh child. Returns 0 on success. */
 static int one(struct bcase *c, const char *confdir, double *slot, double *in, double *whole,
 	       double *cpu, double *flt, int quiet)
@@ -124,6 +145,8 @@ static int one(struct bcase *c, const char *confdir, double *slot, double *in, d
 		exit(1);
 	}
 	if (pid == 0) {
+		if (!cold)
+			caller_state(user);
 		double a = now_us();
 		int r = session(confdir, c->service, user, quiet);
 		*slot = now_us() - a;
@@ -166,8 +189,8 @@ static double median(double *s, unsigned n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pam-bench [-d CONFDIR] [-n COUNT] [-w WARMUP] [-b BASE] [-s FILE] "
-			"LABEL=SERVICE:USER ...\n       pam-bench -1 [-d CONFDIR] SERVICE USER\n");
+	fprintf(stderr, "usage: pam-bench [-c] [-d CONFDIR] [-n COUNT] [-w WARMUP] [-b BASE] [-s FILE] "
+			"LABEL=SERVICE:USER ...\n       pam-bench -1 [-c] [-d CONFDIR] SERVICE USER\n");
 	exit(2);
 }
 
@@ -178,9 +201,10 @@ int main(int argc, char **argv)
 	int opt, inproc = 0, failed = 0;
 	double *slot;
 
-	while ((opt = getopt(argc, argv, "1d:n:w:b:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "1cd:n:w:b:s:")) != -1) {
 		switch (opt) {
 		case '1': inproc = 1; break;
+		case 'c': cold = 1; break;
 		case 'd': confdir = optarg; break;
 		case 'n': count = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': warmup = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -192,6 +216,8 @@ int main(int argc, char **argv)
 	if (inproc) {
 		if (argc - optind != 2)
 			usage();
+		if (!cold)
+			caller_state(argv[optind + 1]); /* as in a forked child */
 		return session(confdir, argv[optind], argv[optind + 1], 0) ? 1 : 0;
 	}
 	unsigned ncase = (unsigned)(argc - optind);

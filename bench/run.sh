@@ -101,6 +101,40 @@ mount_pairs() { # PREFIX: V[PREFIX.mout.mountpair.*] and V[PREFIX.min.mountpair.
 	fl "$1.mout" mountpair -d "$MP_OUT" -n "$R"
 	fl "$1.min" mountpair -d "$MP_IN" -n $((R / 4))
 }
+# ---- the NSS cache case: nscd in the world ----------------------------------------------------
+# With accounts in /etc/passwd, glibc's files source reads the file line by line at every look-up
+# (sshd's, pam_unix's and this module's alike): the newest set's user is the last line. A node
+# with many accounts runs a cache for that: nscd (or SSSD). At each step the rejoins are measured
+# again with Debian's nscd running in the world (its socket and databases in the world's /run;
+# /etc/nscd.conf in the world's /etc), then it is stopped, so that every other figure is files'.
+NSCD=$(command -v nscd || true)
+nscd_on() {
+	mkdir -p /run/nscd
+	cat >/etc/nscd.conf <<-'EOC'
+	# bench/run.sh: passwd and group cached, nothing written outside the world's /run
+	enable-cache passwd yes
+	positive-time-to-live passwd 3600
+	persistent passwd no
+	shared passwd yes
+	enable-cache group yes
+	positive-time-to-live group 3600
+	persistent group no
+	shared group yes
+	enable-cache hosts no
+	enable-cache services no
+	enable-cache netgroup no
+	EOC
+	"$NSCD" || die "nscd did not start"
+	for _ in $(seq 50); do [ -S /run/nscd/socket ] && break; sleep 0.1; done
+	[ -S /run/nscd/socket ] || die "nscd has no socket"
+	getent passwd "$U1" >/dev/null
+}
+nscd_off() {
+	"$NSCD" -K 2>/dev/null || true
+	for _ in $(seq 50); do [ -S /run/nscd/socket ] || break; sleep 0.1; done
+	pkill -x nscd 2>/dev/null || true
+	rm -rf /run/nscd
+}
 # mount_table: the report's rows for the host mount events.
 mount_table() {
 	echo "Host mount events, µs: one mount(2) + umount(2) of a tmpfs by the host (bench/floor.c), outside"
@@ -131,6 +165,11 @@ scale_goals() {
 	alt n$top.rejoin n1.rejoin n$top.permit n1.permit
 	goal "rejoin of the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g n$top.newest.med) / $(g n1.newest.med)")" 1.1
 	alt n$top.newest n1.newest n$top.permit n1.permit
+	if [ -n "$NSCD" ]; then
+		goal "  with nscd: rejoin of set #1 at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.rejoin.med) / $(g c1.rejoin.med)")" 1.1
+		goal "  with nscd: the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.newest.med) / $(g c1.newest.med)")" 1.1
+		alt c$top.newest c1.newest c$top.permit c1.permit
+	fi
 	r=$(calc "$(g last.last.med) / $(g first.first.med)")
 	goal "first login, sets $((top > 100 ? top - 99 : 1))-$top ≤ 1.1× sets 1-$first_n" "$r" 1.1
 	alt last.last first.first last.lpermit first.fpermit
@@ -164,6 +203,7 @@ printf 'account required %s\naccount required pam_permit.so\nsession required %s
 printf 'account required pam_permit.so\nsession required %s\n' "$MODULE" >"$PAMD/b-nsjail-noacct"
 printf 'account required %s config=%s\naccount required pam_permit.so\nsession required %s config=%s\n' "$MODULE" "$NPCONF" "$MODULE" "$NPCONF" >"$PAMD/b-nsjail-np"
 printf 'account required pam_permit.so\nsession required pam_namespace.so\n' >"$PAMD/b-ns"
+printf 'account required pam_permit.so\nsession required pam_unix.so\n' >"$PAMD/b-unix"
 install -d -m 000 /run/world/tmp-inst # instance parent (unused by the tmpfs method, but checked)
 # The host's mounts but those at and under the propagation paths (their own mount points are
 # made once, at the first login, recursively).
@@ -284,6 +324,17 @@ for n in "${cps[@]}"; do
 		# What the account line costs: the same rejoin with pam_permit in its place.
 		say "  rejoin with and without pam_nsjail's account line"
 		pb acct -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 noacct=b-nsjail-noacct:$U1
+		# For scale: Debian's pam_unix session line (in every stack: a look-up and two log
+		# lines), and the rejoin in a cold child (pam-bench -c: no caller state, see there).
+		say "  pam_unix's session line, and the rejoin in a cold child"
+		pb ref -n "$R" -w 10 permit=b-permit:$U1 unix=b-unix:$U1 rejoin=b-nsjail:$U1
+		pb cold -c -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1
+	fi
+	if [ -n "$NSCD" ]; then
+		say "  the same rejoins with nscd caching passwd and group"
+		nscd_on
+		pb "c$n" -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:bu$((BASE + n - 1))
+		nscd_off
 	fi
 	fl "n$n" unshare -n "$R"
 	mount_pairs "n$n"
@@ -362,11 +413,16 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	lat "pam_nsjail rejoin (1 set)" n1.rejoin n1.permit 1.5
 	lat "pam_nsjail rejoin, no config cache" nocache.rejoin nocache.permit
 	lat "pam_nsjail rejoin, account line pam_permit" acct.noacct acct.permit
+	lat "pam_nsjail rejoin, cold child (**)" cold.rejoin cold.permit
+	[ -n "$NSCD" ] && lat "pam_nsjail rejoin, nscd caching passwd" c1.rejoin c1.permit 1.5
+	lat "pam_unix session line (Debian's)" ref.unix ref.permit
 	lat "pam_nsjail first login (sets 1-$first_n)" first.first first.fpermit 8
 	lat "pam_nsjail first login, persist=false (*)" np.np np.permit
 	lat "pam_namespace, tmpfs /tmp, noinit" ns0.ns ns0.permit
 	lat "pam_namespace, tmpfs /tmp, namespace.init" ns1.ns ns1.permit
 	echo "(*) the set is made at open_session and torn down (keeper stopped, waited for) at close_session."
+	echo "(**) every other row's child has looked the user up and has its syslog socket open before its"
+	echo "     clock starts, as sshd, su, login and cron have when they open a session; this one has not."
 	echo
 	echo "Floor: the same kernel work done directly in C, µs (bench/floor.c), against the module's figure."
 	printf '%-57s %5s %8s %8s %8s  %9s %13s\n' "operation" n min median p90 "ours/floor" "(ours-permit)/floor"
@@ -400,6 +456,18 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 			"$(calc "$(g n$n.unshare.med) / $(g n0.unshare.med)")"
 	done
 	echo "(create at N: the first logins that took the count from the previous step to N.)"
+	if [ -n "$NSCD" ]; then
+		echo
+		echo "The same rejoins with Debian's nscd caching passwd and group (started in the world for these"
+		echo "rows only): the user look-up no longer reads /etc/passwd up to the user's line."
+		printf '%6s %15s %5s %15s %5s %7s\n' sets rejoin "×@1" newest "×@1" permit
+		for n in "${cps[@]}"; do
+			printf '%6s %15s %5s %15s %5s %7s\n' "$n" \
+				"$(us "$(g c$n.rejoin.med)") [$(us "$(g c$n.rejoin.p90)")]" "$(calc "$(g c$n.rejoin.med) / $(g c1.rejoin.med)")" \
+				"$(us "$(g c$n.newest.med)") [$(us "$(g c$n.newest.p90)")]" "$(calc "$(g c$n.newest.med) / $(g c1.newest.med)")" \
+				"$(us "$(g c$n.permit.med)")"
+		done
+	fi
 	echo
 	mount_table
 	echo
@@ -445,6 +513,11 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	echo
 	echo "Goals"
 	printf '  %-52s %10s  %s\n' "rejoin ≤ 1.5× a pam_permit session" "${r_rejoin}×" "$(verdict "$r_rejoin" 1.5)"
+	if [ -n "$NSCD" ]; then
+		r=$(calc "$(g c1.rejoin.med) / $(g c1.permit.med)")
+		printf '  %-52s %10s  %s\n' "  with nscd caching passwd" "${r}×" "$(verdict "$r" 1.5)"
+	fi
+	printf '  %-52s %10s\n' "  (pam_unix's session line: $(calc "$(g ref.unix.med) / $(g ref.permit.med)")×; the rejoin with it:" "$(calc "$(g ref.rejoin.med) / $(g ref.permit.med)")×)"
 	printf '  %-52s %10s  %s\n' "first login ≤ 8× a pam_permit session" "${r_first}×" "$(verdict "$r_first" 8)"
 	printf '  %-52s %10s  %s\n' "account line ≤ 3 % of a rejoin (median; cpu $r_acct_cpu %)" "$r_acct %" "$(verdict "$r_acct" 3)"
 	[ "$CG" = yes ] && printf '  %-52s %10s  %s\n' "  (instructions: $(($(g cg.rejoin1.total) - $(g cg.noacct.total))) Ir," \
