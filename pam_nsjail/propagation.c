@@ -12,12 +12,17 @@
  *  - on the host (H, `nsjail-keeper --create` before it unshares): each existing path that is
  *    not a mount point is made one, bound onto itself and shared in a new peer group, as
  *    `ip netns` does for /run/netns. A bind of a directory of "/" would otherwise be a peer of
- *    "/", and every host mount anywhere on "/" would walk the sets' slaves of it. A path that
- *    already has mounts below it (logind's /run/user/UID under /run/user) is left as it is:
- *    binding over them would stack the host's later umounts onto copies, and the originals
- *    would stay, hidden, until reboot (seen: user-runtime-dir@UID.service failing at a user's
- *    last logout). Its clone in a set then receives from its parent's peer group (/run's),
- *    which costs a host mount elsewhere in that parent a check per set.
+ *    "/", and every host mount anywhere on "/" would walk the sets' slaves of it (the kernel
+ *    walks a propagation tree in full: a relay mount in between does not help, measured).
+ *    A path that already has mounts below it (logind's /run/user/UID under /run/user; here,
+ *    /mnt/...) is bound onto itself with copies of them, and then the originals, now hidden
+ *    under the bind, are detached: the copies are the same file systems with the same files, so
+ *    the host's later umounts there (user-runtime-dir@UID's) end them, and nothing stays hidden
+ *    until reboot (seen when the originals were left under a bind: user-runtime-dir@UID.service
+ *    failing at a user's last logout). Where that cannot be done safely (an autofs trigger or
+ *    stacked mounts below the path), the path is left as it is; its clone in a set then
+ *    receives from its parent's peer group, which costs a host mount elsewhere in that parent a
+ *    check per set (README: make such a path a mount point, or leave it out).
  *  - in K (the new set, before anything else is mounted there): each path's tree is cloned
  *    while it is still a peer of the host's, the whole tree made private, and each clone made a
  *    slave and mounted over the set's own (now private) copy of that path.
@@ -28,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,24 +75,95 @@ static int is_mount_root(int fd)
 	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
 }
 
-/* 1 when something is mounted below path (the host's /proc/self/mountinfo), 0 when not. */
-static int has_submounts(const char *path)
+/* The mounts below a path that is not a mount point: the children of its mount there. */
+#define MAX_BELOW 64
+struct below {
+	size_t n;		  /* mounts below path (of any depth) */
+	size_t n_top;		  /* of them, children of the mount holding path */
+	bool unsafe;		  /* an autofs trigger, stacked mounts, too many: leave path be */
+	uint64_t top[MAX_BELOW];  /* the children's mount IDs */
+	char *where[MAX_BELOW];	  /* and mount points */
+};
+
+static void below_free(struct below *b)
+{
+	for (size_t i = 0; i < b->n_top; i++)
+		free(b->where[i]);
+}
+
+/* Mount points in mountinfo escape space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* What is mounted below path, whose mount (not a root of it) has the ID parent; -errno. */
+static int find_below(const char *path, uint64_t parent, struct below *b)
 {
 	size_t n = strlen(path), cap = 0;
-	char *line = NULL, mp[4096];
-	int found = 0;
+	char *line = NULL, mp[4096], fstype[64];
+	unsigned long long id, pid;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
+	memset(b, 0, sizeof(*b));
 	if (f == NULL)
 		return -errno;
-	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the mount point is the fifth field. */
-	while (!found && getline(&line, &cap, f) > 0)
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, path, n) == 0 &&
-		    mp[n] == '/')
-			found = 1;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPER" */
+	while (getline(&line, &cap, f) > 0) {
+		const char *dash = strstr(line, " - ");
+
+		if (sscanf(line, "%llu %llu %*s %*s %4095s", &id, &pid, mp) != 3 || dash == NULL ||
+		    sscanf(dash, " - %63s", fstype) != 1)
+			continue;
+		unescape(mp);
+		if (strncmp(mp, path, n) != 0 || mp[n] != '/')
+			continue;
+		b->n++;
+		if (strcmp(fstype, "autofs") == 0)
+			b->unsafe = true;
+		if (pid != parent)
+			continue;
+		if (b->n_top == MAX_BELOW || (b->where[b->n_top] = strdup(mp)) == NULL) {
+			b->unsafe = true;
+			continue;
+		}
+		b->top[b->n_top++] = id;
+	}
+	/* Again: a mount on top of one of them (stacked) would be what its path leads to. */
+	rewind(f);
+	while (!b->unsafe && getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%llu %*s %*s %*s %4095s", &id, mp) != 2)
+			continue;
+		unescape(mp);
+		for (size_t i = 0; i < b->n_top; i++)
+			if (id != b->top[i] && strcmp(b->where[i], mp) == 0)
+				b->unsafe = true;
+	}
 	free(line);
 	fclose(f);
-	return found;
+	return 0;
+}
+
+/* The ID of the mount fd is on; 0 when the kernel does not say. */
+static uint64_t mount_id(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
 }
 
 /* Is path below (or equal to) one of paths[0..n) other than itself at index self? */
@@ -110,10 +187,26 @@ static int set_propagation(int mnt, unsigned flags, unsigned long prop)
 	return mount_setattr(mnt, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0 ? -errno : 0;
 }
 
-/* Bind the directory fd (path) onto itself, recursively, shared in a peer group of its own. */
-static int make_mount_point(int fd, const char *path, struct nsj_err *err)
+/*
+ * Bind the directory fd (path) onto itself, recursively, shared in a peer group of its own; the
+ * mounts that were below it (b) are then under the bind, and are detached (see the top).
+ */
+static int make_mount_point(int fd, const char *path, const struct below *b, struct nsj_err *err)
 {
-	int mnt, ret = 0;
+	int mnt, ret = 0, orig[MAX_BELOW];
+	size_t n_orig = 0;
+
+	/* Each original by a handle of its own, taken while its path still leads to it. */
+	for (size_t i = 0; i < b->n_top && ret == 0; i++) {
+		orig[n_orig] = open_tree(AT_FDCWD, b->where[i], OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT);
+		if (orig[n_orig] < 0)
+			ret = nsj_err_set(err, errno, "propagation path %s: %s: %m", path, b->where[i]);
+		else if (mount_id(orig[n_orig++]) != b->top[i])
+			ret = nsj_err_set(err, EBUSY, "propagation path %s: %s changed meanwhile", path,
+					  b->where[i]);
+	}
+	if (ret < 0)
+		goto out;
 
 	mnt = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	if (mnt < 0)
@@ -124,6 +217,18 @@ static int make_mount_point(int fd, const char *path, struct nsj_err *err)
 	if (ret == 0 && (set_propagation(mnt, 0, MS_PRIVATE) < 0 || set_propagation(mnt, 0, MS_SHARED) < 0))
 		ret = nsj_err_set(err, errno, "propagation path %s: make shared: %m", path);
 	close(mnt);
+	/* The bind holds a copy of each: the originals, hidden now, go (lazily, if in use). */
+	for (size_t i = 0; i < n_orig && ret == 0; i++) {
+		char self[64];
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", orig[i]);
+		if (umount2(self, MNT_DETACH) < 0)
+			ret = nsj_err_set(err, errno, "propagation path %s: detach %s under the bind: %m",
+					  path, b->where[i]);
+	}
+out:
+	for (size_t i = 0; i < n_orig; i++)
+		close(orig[i]);
 	return ret;
 }
 
@@ -156,8 +261,17 @@ int nsj_propagation_host(const struct nsj_policy *p, struct nsj_err *err)
 		if (root < 0)
 			ret = nsj_err_set(err, -root, "propagation path %s: statx: %s", p->prop_paths[i],
 					  strerror(-root));
-		else if (root == 0 && has_submounts(p->prop_paths[i]) == 0)
-			ret = make_mount_point(fd, p->prop_paths[i], err);
+		else if (root == 0) {
+			struct below b;
+			int r = find_below(p->prop_paths[i], mount_id(fd), &b);
+
+			if (r < 0)
+				ret = nsj_err_set(err, -r, "propagation path %s: mountinfo: %s",
+						  p->prop_paths[i], strerror(-r));
+			else if (!b.unsafe && (b.n == 0 || b.n_top > 0))
+				ret = make_mount_point(fd, p->prop_paths[i], &b, err);
+			below_free(&b);
+		}
 		close(fd);
 	}
 out:

@@ -19,10 +19,15 @@ mounts_at() { awk -v p="$1" '$5 == p { n++ } END { print n + 0 }' /proc/self/mou
 # group_of PATH: the shared:N tag of the topmost mount at PATH ("" when not shared).
 group_of() { awk -v p="$1" '$5 == p { g = "" ; for (i = 7; $i != "-"; i++) if ($i ~ /^shared:/) g = $i } END { print g }' /proc/self/mountinfo; }
 
+# below_of PATH: how many mounts are below PATH (any depth).
+below_of() { awk -v p="$1/" 'index($5, p) == 1 { n++ } END { print n + 0 }' /proc/self/mountinfo; }
+# master_in USER PATH: the master:N tag of the topmost mount at PATH in USER's set.
+master_in() { as "$1" 'cat /proc/self/mountinfo' | awk -v p="$2" '$5 == p { g = ""; for (i = 7; $i != "-"; i++) if ($i ~ /^master:/) g = $i } END { print g }'; }
+
 declare -A before below
 for p in "${paths[@]}" /srv; do
 	before[$p]=$(mounts_at "$p")
-	below[$p]=$(awk -v p="$p/" 'index($5, p) == 1 { n++ } END { print n + 0 }' /proc/self/mountinfo)
+	below[$p]=$(below_of "$p")
 done
 is "${before[/home]}" 1 "/home is a mount point of the world before any login"
 
@@ -31,13 +36,12 @@ for u in alice bob carol dave; do as "$u" true & done
 wait
 is "$(ls "$PIN" | wc -l)" 4 "four parallel first logins made four sets"
 for p in /media /mnt /run/media /run/user; do
-	if [ "${below[$p]}" -gt 0 ]; then # this machine's /mnt may hold mounts of its own
-		is "$(mounts_at "$p")" "${before[$p]}" "$p, with mounts below it, is not bound over on the host"
-		continue
-	fi
 	is "$(mounts_at "$p")" $((before[$p] + 1)) "$p: made a mount point on the host, once"
 	like "$(group_of "$p")" '^shared:[0-9]+$' "$p: the host's mount point is shared"
 	isnt "$(group_of "$p")" "$(group_of /)" "$p: ...in a peer group of its own, not that of /"
+	# This machine's /mnt may hold mounts of its own: copied into the bind, the originals gone.
+	[ "${below[$p]}" = 0 ] ||
+		is "$(below_of "$p")" "${below[$p]}" "$p: the ${below[$p]} mount(s) below it are there once each, not hidden twice"
 done
 is "$(mounts_at /home)" 1 "/home, already a mount point, is left as it was"
 is "$(mounts_at /srv)" "${before[/srv]}" "/srv, not a propagation path, is not touched"
@@ -113,18 +117,38 @@ check "a path on the list still receives" as dave 'test -e /run/user/3004/from-h
 umount /run/user/3004
 reset_all
 
-# --- a path with mounts below it (logind's /run/user/UID): not bound over on the host -----
+# --- a path with mounts below it (logind's /run/user/UID): bound with copies of them, and the
+# originals detached, so that nothing stays hidden under the bind -------------------------
 mkdir -p /run/prop-busy/3001 /run/prop-busy/3002
 mount -t tmpfs -o size=1M early /run/prop-busy/3001
+touch /run/prop-busy/3001/made-before
 conf 'default { tmp_size = "16M"  propagation_paths = {"/run/prop-busy"} }'
 is "$(as dave 'echo in-set')" "in-set" "a propagation path with a mount below it: the login works"
-is "$(mounts_at /run/prop-busy)" 0 "...and the path is not made a mount point over it on the host"
+is "$(mounts_at /run/prop-busy)" 1 "...the path is made a mount point on the host"
+isnt "$(group_of /run/prop-busy)" "$(group_of /run)" "...in a peer group of its own, not that of /run"
+is "$(master_in dave /run/prop-busy)" "master:$(group_of /run/prop-busy | cut -d: -f2)" \
+	"...of which the set's copy is a slave (a host mount elsewhere on /run walks no set)"
+is "$(mounts_at /run/prop-busy/3001)" 1 "...the mount below it is there once (its copy; the original detached)"
+check "...with the same files" test -e /run/prop-busy/3001/made-before
+check "...which the set sees" as dave 'test -e /run/prop-busy/3001/made-before'
 umount /run/prop-busy/3001
 is "$(mounts_at /run/prop-busy/3001)" 0 "...so the host's own umount below it leaves nothing hidden behind"
 mount -t tmpfs -o size=1M late-busy /run/prop-busy/3002
 touch /run/prop-busy/3002/from-host
 check "...and a later host mount below it still reaches the set" as dave 'test -e /run/prop-busy/3002/from-host'
 umount /run/prop-busy/3002
+reset_all
+
+# --- stacked mounts below a path: which one is below cannot be named, so it is left as it is
+mkdir -p /run/prop-stack/x
+mount -t tmpfs -o size=1M stack1 /run/prop-stack/x
+mount -t tmpfs -o size=1M stack2 /run/prop-stack/x
+conf 'default { tmp_size = "16M"  propagation_paths = {"/run/prop-stack"} }'
+is "$(as dave 'echo in-set')" "in-set" "a propagation path with stacked mounts below it: the login works"
+is "$(mounts_at /run/prop-stack)" 0 "...the path is left as it is on the host"
+is "$(mounts_at /run/prop-stack/x)" 2 "...and so are the mounts below it"
+umount /run/prop-stack/x
+umount /run/prop-stack/x
 reset_all
 
 # --- nested paths: the inner one comes with the outer one's tree ---------------------------
