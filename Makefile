@@ -33,7 +33,7 @@ endif
 ALL_CFLAGS  := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(DEFS) -Ipam_nsjail $(CFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
-CORE_SRC := err ns util config cache template policy record keeper_ctl set setup request ctl_core live \
+CORE_SRC := err ns util config config_parse config_dl cache template policy record keeper_ctl set setup request ctl_core live \
             account scope net netcheck propagation
 CORE_OBJ := $(CORE_SRC:%=$(B)/%.o)
 LIB      := $(B)/libnsj.a
@@ -64,7 +64,9 @@ $(shell mkdir -p $(B))
 $(file >$(FLAGS),$(FLAGS_NOW))
 endif
 
-$(B)/%.o: pam_nsjail/%.c pam_nsjail/nsj.h pam_nsjail/setup.h $(FLAGS) | $(B)
+# Every object depends on every header of the tree: few enough that precision is not worth it.
+HDRS := $(wildcard pam_nsjail/*.h)
+$(B)/%.o: pam_nsjail/%.c $(HDRS) $(FLAGS) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)

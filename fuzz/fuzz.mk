@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 5
 FUZZ_LONG_SECONDS ?= 300
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) $(DEFS) -Ipam_nsjail -Wall -Wextra -Wno-unused-parameter
-FUZZ_CORE    := err ns util template config policy
+FUZZ_CORE    := err ns util template config config_parse config_dl policy
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(FUZZ_B)/%.o)
 FUZZ_TARGETS := $(FUZZ_B)/fuzz_config $(FUZZ_B)/fuzz_template
 # A run stops at the first finding and leaves it in build/fuzz/crash-*; -timeout catches hangs.
@@ -32,7 +32,7 @@ fuzz: $(FUZZ_TARGETS)
 $(FUZZ_B):
 	mkdir -p $@
 
-$(FUZZ_B)/%.o: pam_nsjail/%.c pam_nsjail/nsj.h | $(FUZZ_B)
+$(FUZZ_B)/%.o: pam_nsjail/%.c $(HDRS) | $(FUZZ_B)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_B)/fuzz_%.o: fuzz/fuzz_%.c pam_nsjail/nsj.h | $(FUZZ_B)

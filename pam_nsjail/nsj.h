@@ -72,7 +72,7 @@ int nsj_ns_clone_flag(enum nsj_ns k);
 /* Space-separated config names of the kinds in mask, e.g. "mount ipc uts pid". */
 void nsj_ns_mask_format(unsigned mask, char *buf, size_t size);
 
-/* ---- config (config.c; the only file that includes <confuse.h>) ----------------------- */
+/* ---- config (config.c; config_parse.c, the only file that includes <confuse.h>) ------- */
 
 enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
 enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
