@@ -6,7 +6,8 @@
 #   make fuzz-short-NAME   the same for one target (config, template): what make check runs,
 #                      through tests/integration/t72-fuzz.sh
 #   make fuzz-long     the same for FUZZ_LONG_SECONDS (default 300) per target, both at once
-#   make lint          cppcheck and clang-tidy on pam_nsjail/*.c; fails on any finding
+#   make lint          cppcheck and clang-tidy on pam_nsjail/*.c and pam_nsjail/ctl/*.c; fails on
+#                      any finding
 #
 # The targets link the core sources directly (not libnsj.a): they are compiled again with
 # -fsanitize=fuzzer-no-link,address,undefined so that the parser is instrumented too.
@@ -79,7 +80,7 @@ $(B)/tests/hostile-evil-preload.so: tests/hostile/evil-preload.c | $(B)/tests
 	$(CC) -O2 -Wall -shared -fPIC -o $@ $<
 
 # ---- lint ---------------------------------------------------------------------------------
-LINT_SRC   := $(wildcard pam_nsjail/*.c)
+LINT_SRC   := $(wildcard pam_nsjail/*.c pam_nsjail/ctl/*.c)
 LINT_DEFS  := -DNSJ_VERSION='"$(VERSION)"' -DNSJ_KEEPER_PATH='"$(KEEPER_PATH)"' \
               -DNSJ_CONFIG_PATH='"/etc/security/pam_nsjail.conf"'
 CPPCHECK   ?= cppcheck
