@@ -33,7 +33,7 @@ endif
 ALL_CFLAGS  := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(DEFS) -Ipam_nsjail $(CFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
-CORE_SRC := err ns util config cache template policy record keeper_ctl set setup request ctl_core live \
+CORE_SRC := err ns util config config_parse config_dl cache template policy record keeper_ctl set setup request ctl_core live \
             account scope net netcheck propagation
 CORE_OBJ := $(CORE_SRC:%=$(B)/%.o)
 LIB      := $(B)/libnsj.a
@@ -42,6 +42,9 @@ KEEPER   := $(B)/nsjail-keeper
 SCOPE    := $(B)/nsjail-scope
 USERMAN  := $(B)/nsjail-userman
 CTL      := $(B)/nsjailctl
+# nsjailctl: main.c dispatches to one file per command (pam_nsjail/ctl/).
+CTL_SRC  := main common print list show enter reset gc check policy
+CTL_OBJ  := $(CTL_SRC:%=$(B)/ctl/%.o)
 HARNESS  := $(B)/tests/pam-harness $(B)/tests/syslog-catch \
             $(if $(SAN),$(B)/tests/san-preload.so $(B)/tests/pam_san_probe.so)
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -51,7 +54,7 @@ MANPAGES := man/pam_nsjail.8 man/pam_nsjail.conf.5 man/nsjailctl.8
 all: $(MODULE) $(KEEPER) $(SCOPE) $(USERMAN) $(CTL)
 tests: all $(HARNESS) $(UNIT)
 
-$(B) $(B)/tests:
+$(B) $(B)/tests $(B)/ctl:
 	mkdir -p $@
 
 # The flags (and the paths compiled in) of the last build: objects are rebuilt when they change,
@@ -64,7 +67,12 @@ $(shell mkdir -p $(B))
 $(file >$(FLAGS),$(FLAGS_NOW))
 endif
 
-$(B)/%.o: pam_nsjail/%.c pam_nsjail/nsj.h pam_nsjail/setup.h $(FLAGS) | $(B)
+# Every object depends on every header of the tree: few enough that precision is not worth it.
+HDRS := $(wildcard pam_nsjail/*.h pam_nsjail/ctl/*.h)
+$(B)/%.o: pam_nsjail/%.c $(HDRS) $(FLAGS) | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/ctl/%.o: pam_nsjail/ctl/%.c $(HDRS) $(FLAGS) | $(B)/ctl
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)
@@ -93,7 +101,7 @@ $(SCOPE): $(B)/nsjail-scope.o
 $(USERMAN): $(B)/nsjail-userman.o
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS)
 
-$(CTL): $(B)/nsjailctl.o $(LIB)
+$(CTL): $(CTL_OBJ) $(LIB)
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lconfuse
 
 $(B)/tests/pam-harness: tests/pam-harness.c $(FLAGS) | $(B)/tests

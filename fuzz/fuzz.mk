@@ -6,7 +6,8 @@
 #   make fuzz-short-NAME   the same for one target (config, template): what make check runs,
 #                      through tests/integration/t72-fuzz.sh
 #   make fuzz-long     the same for FUZZ_LONG_SECONDS (default 300) per target, both at once
-#   make lint          cppcheck and clang-tidy on pam_nsjail/*.c; fails on any finding
+#   make lint          cppcheck and clang-tidy on pam_nsjail/*.c and pam_nsjail/ctl/*.c; fails on
+#                      any finding
 #
 # The targets link the core sources directly (not libnsj.a): they are compiled again with
 # -fsanitize=fuzzer-no-link,address,undefined so that the parser is instrumented too.
@@ -18,7 +19,7 @@ FUZZ_SECONDS ?= 5
 FUZZ_LONG_SECONDS ?= 300
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) $(DEFS) -Ipam_nsjail -Wall -Wextra -Wno-unused-parameter
-FUZZ_CORE    := err ns util template config policy
+FUZZ_CORE    := err ns util template config config_parse config_dl policy
 FUZZ_OBJ     := $(FUZZ_CORE:%=$(FUZZ_B)/%.o)
 FUZZ_TARGETS := $(FUZZ_B)/fuzz_config $(FUZZ_B)/fuzz_template
 # A run stops at the first finding and leaves it in build/fuzz/crash-*; -timeout catches hangs.
@@ -32,7 +33,7 @@ fuzz: $(FUZZ_TARGETS)
 $(FUZZ_B):
 	mkdir -p $@
 
-$(FUZZ_B)/%.o: pam_nsjail/%.c pam_nsjail/nsj.h | $(FUZZ_B)
+$(FUZZ_B)/%.o: pam_nsjail/%.c $(HDRS) | $(FUZZ_B)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_B)/fuzz_%.o: fuzz/fuzz_%.c pam_nsjail/nsj.h | $(FUZZ_B)
@@ -79,7 +80,7 @@ $(B)/tests/hostile-evil-preload.so: tests/hostile/evil-preload.c | $(B)/tests
 	$(CC) -O2 -Wall -shared -fPIC -o $@ $<
 
 # ---- lint ---------------------------------------------------------------------------------
-LINT_SRC   := $(wildcard pam_nsjail/*.c)
+LINT_SRC   := $(wildcard pam_nsjail/*.c pam_nsjail/ctl/*.c)
 LINT_DEFS  := -DNSJ_VERSION='"$(VERSION)"' -DNSJ_KEEPER_PATH='"$(KEEPER_PATH)"' \
               -DNSJ_CONFIG_PATH='"/etc/security/pam_nsjail.conf"'
 CPPCHECK   ?= cppcheck

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fuzz_config.c — libFuzzer target for the config parser (config.c, through libconfuse) and
- * the policy resolution that consumes its result (policy.c, templates).
+ * fuzz_config.c — libFuzzer target for the config parser (config.c and config_parse.c, through
+ * libconfuse) and the policy resolution that consumes its result (policy.c, templates).
  *
  * The input is the text of a pam_nsjail.conf. Besides what ASan/UBSan catch, it checks what
  * the rest of the module relies on: a parse either fails with at least one message (every line

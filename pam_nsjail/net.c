@@ -15,10 +15,10 @@
  * How long it lives. slirp4netns ends when its --exit-fd sees the pipe's hang-up, and the only
  * write end of that pipe is K's: the provider ends with the set whatever ends the set (reset,
  * idle, a SIGKILL of the keeper) and never outlives it. K also keeps the read end, on a fixed
- * fd: a provider that dies on its own is restarted by the next login (nsj_net_restart(), before
+ * fd: a provider that dies on its own is restarted by the next login (nsj_net_revive(), before
  * it joins), which takes a copy of that read end with pidfd_getfd and spawns
  * `nsjail-keeper --provider`, so that the new provider has the same hang-up; if that fails the
- * login goes on and says why (set.c, pam_nsjail.c), and nsjailctl show says "gone".
+ * login goes on and says why (nsj_net_revive(), pam_nsjail.c), and nsjailctl show says "gone".
  *
  * Privilege. It runs as root (it must setns into the set's namespace and make its tap device)
  * with an empty environment, /dev/null on 0-2, no other fd than its two pipes, every signal at
@@ -297,6 +297,32 @@ void nsj_net_abort(struct nsj_netp *n)
 	nsj_net_close(n);
 }
 
+/* ---- the set's resolv.conf (setup.c mounts it, in K) -------------------------------------- */
+
+/*
+ * network = outbound: the set's resolver is the provider's (slirp4netns forwards 10.0.2.3 to
+ * the host's servers); the host's own may be on its loopback (systemd-resolved's 127.0.0.53),
+ * which the set cannot reach. The host's search, domain and options lines are kept.
+ */
+size_t nsj_net_resolv_text(char *buf, size_t size)
+{
+	char line[1024];
+	size_t len = (size_t)snprintf(buf, size, "# pam_nsjail: the set's network provider\n"
+						 "nameserver %s\n", NSJ_NET_DNS);
+	FILE *f = fopen("/etc/resolv.conf", "re");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if ((strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0 ||
+		     strncmp(line, "options", 7) == 0) && len + strlen(line) + 2 < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", line,
+						strchr(line, '\n') ? "" : "\n");
+	if (f != NULL)
+		fclose(f);
+	return len;
+}
+
+/* ---- nsjailctl show: the set's addresses -------------------------------------------------- */
+
 /* The child of nsj_net_addresses(): in the set's network namespace, list its addresses. */
 _Noreturn static void list_addresses(int nsfd, int out)
 {
@@ -502,4 +528,28 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 	r->net_pid = npid;
 	r->net_start = start;
 	return 0;
+}
+
+/*
+ * If the set's network provider died: start a new one, tied to the same keeper, and record it.
+ * A failure leaves the set as it is (alive, without a way out) and says why in r.
+ */
+void nsj_net_revive(int udir, int pidfd, struct nsj_record *r)
+{
+	struct nsj_err why = { 0 };
+
+	if (r->net_pid <= 0 || nsj_net_provider_alive(r) != 0)
+		return;
+	r->net_old = r->net_pid;
+	if (nsj_net_restart(pidfd, r, &why) == 0 && nsj_record_write(udir, r, &why) == 0) {
+		/*
+		 * Into the keeper's scope too (scope.c), so that no session's end takes it along.
+		 * Best effort: should it fail, the provider still works, and the next login after
+		 * its end starts another.
+		 */
+		nsj_scope_move(r->pid, r->net_pid, true, r->uid, &why);
+		return;
+	}
+	r->net_gone = true;
+	nsj_err_first(&why, r->net_error, sizeof(r->net_error));
 }

@@ -72,7 +72,7 @@ int nsj_ns_clone_flag(enum nsj_ns k);
 /* Space-separated config names of the kinds in mask, e.g. "mount ipc uts pid". */
 void nsj_ns_mask_format(unsigned mask, char *buf, size_t size);
 
-/* ---- config (config.c; the only file that includes <confuse.h>) ----------------------- */
+/* ---- config (config.c; config_parse.c, the only file that includes <confuse.h>) ------- */
 
 enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
 enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
@@ -362,6 +362,13 @@ int nsj_net_provider_alive(const struct nsj_record *r);
 int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err);
 
 /*
+ * The login path, under the user's lock, before it joins (set.c): when the provider recorded in
+ * r is gone, start another (nsj_net_restart()), record it in udir and move it into the keeper's
+ * scope. A failure leaves the set as it is and says why in r (net_gone, net_error).
+ */
+void nsj_net_revive(int udir, int pidfd, struct nsj_record *r);
+
+/*
  * nsjailctl check: every section in which network = outbound takes effect, when the provider is
  * not installed, gets one "FILE:LINE: section: reason" line. 0 when there is nothing to say.
  */
@@ -407,8 +414,12 @@ bool nsj_systemd_booted(void);
  * where systemd is not PID 1.
  */
 int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct nsj_err *err);
-/* pipe2(O_CLOEXEC) with both ends above stdio (the caller may have closed 0-2) (set.c). */
-int nsj_pipe_above_stdio(int fds[2]);
+/*
+ * The namespaces of kinds (a set's) that a session joins itself: all of them, except for the
+ * session of a user manager (p->user_manager) in a set with a PID namespace: then neither mnt,
+ * pid nor cgroup (nsjail-userman joins mnt and pid for the manager).
+ */
+unsigned nsj_userman_join_kinds(const struct nsj_policy *p, unsigned kinds);
 
 enum nsj_action { NSJ_ACT_CREATED, NSJ_ACT_JOINED, NSJ_ACT_REPAIRED, NSJ_ACT_INSIDE };
 const char *nsj_action_name(enum nsj_action a);
@@ -475,6 +486,8 @@ int nsj_account_check(const struct nsj_config *c, const struct nsj_user *u, stru
 int nsj_write_all(int fd, const void *buf, size_t len);
 /* read() until len bytes or end of file: the count, or -errno. */
 ssize_t nsj_read_full(int fd, void *buf, size_t len);
+/* pipe2(O_CLOEXEC) with both ends above stdio (the caller may have closed 0-2). */
+int nsj_pipe_above_stdio(int fds[2]);
 /* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
 /* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */

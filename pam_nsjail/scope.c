@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * scope.c — on a host run by systemd, the keeper of a new set goes into a scope of its own
- * (SPEC.md §5a), so that no session's end can take the set with it.
+ * scope.c — the module's side of systemd (SPEC.md §5a). On a host run by systemd, the keeper of a
+ * new set goes into a scope of its own, so that no session's end can take the set with it; and
+ * the session of a user manager (user@UID) joins only part of its set, nsjail-userman the rest.
  *
  * The D-Bus call is made by a small executable, nsjail-scope (nsjail-scope.c), started with
  * posix_spawn and waited for: libsystemd never enters the caller's address space (sshd's) or
@@ -27,6 +28,22 @@ bool nsj_systemd_booted(void)
 	struct stat st;
 
 	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * For the user manager (SPEC.md §5a) the exec child of systemd that called us goes on to exec the
+ * manager, and must keep a /proc/self that resolves; the child it forks next, "(sd-pam)", must
+ * stay in its PID namespace (it ends the PAM session when getppid() changes). So with a PID
+ * namespace it joins all but the mount and PID namespaces, and nsjail-userman joins those two for
+ * the manager (the glue names the keeper in the PAM environment). Nor the cgroup namespace: its
+ * root is where the set was made, and the manager must see the cgroup systemd delegated to it, to
+ * make init.scope and its services' cgroups.
+ */
+unsigned nsj_userman_join_kinds(const struct nsj_policy *p, unsigned kinds)
+{
+	if (p->user_manager && (kinds & NSJ_NSF(NSJ_NS_PID)))
+		kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID) | NSJ_NSF(NSJ_NS_CGROUP));
+	return kinds;
 }
 
 /* The helper's one line of output, without its newline. */

@@ -45,33 +45,6 @@ const char *nsj_action_name(enum nsj_action a)
 	return names[a];
 }
 
-/* fd above stdio, close-on-exec (a caller with closed stdio gets pipes on 0-2): -1 on error. */
-static int above_stdio(int fd)
-{
-	int nfd;
-
-	if (fd > 2)
-		return fd;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	return nfd;
-}
-
-int nsj_pipe_above_stdio(int fds[2])
-{
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	fds[0] = above_stdio(fds[0]);
-	fds[1] = above_stdio(fds[1]);
-	if (fds[0] >= 0 && fds[1] >= 0)
-		return 0;
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	return -EMFILE;
-}
-
 /* Read everything the children wrote until both pipe ends are closed. */
 static int read_report(int fd, pid_t *kpid, pid_t *npid, struct nsj_err *err)
 {
@@ -353,44 +326,16 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 }
 
 /*
- * Join for a session. For the user manager (SPEC.md §5a) the exec child of systemd that called
- * us goes on to exec the manager, and must keep a /proc/self that resolves; the child it forks
- * next, "(sd-pam)", must stay in its PID namespace (it ends the PAM session when getppid()
- * changes). So with a PID namespace it joins all but the mount and PID namespaces, and
- * nsjail-userman joins those two for the manager (the glue names the keeper in the PAM
- * environment). Nor the cgroup namespace: its root is where the set was made, and the manager
- * must see the cgroup systemd delegated to it, to make init.scope and its services' cgroups.
+ * Join for a session: the set's namespaces but those the user manager leaves to nsjail-userman
+ * (scope.c says which, and why).
  */
 static int session_join(const struct nsj_policy *p, int pidfd, const struct nsj_record *r,
 			struct nsj_err *err)
 {
 	struct nsj_record part = *r;
 
-	if (p->user_manager && (r->kinds & NSJ_NSF(NSJ_NS_PID)))
-		part.kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID) | NSJ_NSF(NSJ_NS_CGROUP));
+	part.kinds = nsj_userman_join_kinds(p, r->kinds);
 	return nsj_set_join(pidfd, &part, err);
-}
-
-/*
- * The set's network provider died: start a new one, tied to the same keeper, and record it.
- * A failure leaves the set as it is (alive, without a way out) and says why in r.
- */
-static void restart_provider(int udir, int pidfd, struct nsj_record *r)
-{
-	struct nsj_err why = { 0 };
-
-	r->net_old = r->net_pid;
-	if (nsj_net_restart(pidfd, r, &why) == 0 && nsj_record_write(udir, r, &why) == 0) {
-		/*
-		 * Into the keeper's scope too (scope.c), so that no session's end takes it along.
-		 * Best effort: should it fail, the provider still works, and the next login after
-		 * its end starts another.
-		 */
-		nsj_scope_move(r->pid, r->net_pid, true, r->uid, &why);
-		return;
-	}
-	r->net_gone = true;
-	nsj_err_first(&why, r->net_error, sizeof(r->net_error));
 }
 
 /*
@@ -416,8 +361,7 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 		return -ESTALE;
 	}
 	/* Before the join, while the host's /proc is ours; the glue logs what happened. */
-	if (r->net_pid > 0 && nsj_net_provider_alive(r) == 0)
-		restart_provider(udir, pidfd, r);
+	nsj_net_revive(udir, pidfd, r);
 	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
 	pidfd_signal(pidfd, SIGUSR1);
 	ret = session_join(p, pidfd, r, err);

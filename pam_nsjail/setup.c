@@ -293,28 +293,6 @@ static int write_hosts(int dir, const char *hostname, struct nsj_err *err)
 }
 
 /*
- * network = outbound: the set's resolver is the provider's (slirp4netns forwards 10.0.2.3 to
- * the host's servers); the host's own may be on its loopback (systemd-resolved's 127.0.0.53),
- * which the set cannot reach. The host's search, domain and options lines are kept.
- */
-static size_t resolv_text(char *buf, size_t size)
-{
-	char line[1024];
-	size_t len = (size_t)snprintf(buf, size, "# pam_nsjail: the set's network provider\n"
-						 "nameserver %s\n", NSJ_NET_DNS);
-	FILE *f = fopen("/etc/resolv.conf", "re");
-
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if ((strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0 ||
-		     strncmp(line, "options", 7) == 0) && len + strlen(line) + 2 < size)
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", line,
-						strchr(line, '\n') ? "" : "\n");
-	if (f != NULL)
-		fclose(f);
-	return len;
-}
-
-/*
  * Where to mount the set's resolv.conf: /etc/resolv.conf, or the file it links to (Debian with
  * systemd-resolved or resolvconf: /run/...), which only root can change. An absent one gets an
  * empty mount point, as for /etc/hosts. The result is a path without symlinks.
@@ -345,10 +323,11 @@ static int resolv_target(char *out, size_t size, struct nsj_err *err)
 	return 0;
 }
 
+/* network = outbound: the set's resolv.conf (its text from net.c), bound over resolv_target(). */
 static int write_resolv(int dir, struct nsj_err *err)
 {
 	char text[8192], target[4096];
-	size_t len = resolv_text(text, sizeof(text));
+	size_t len = nsj_net_resolv_text(text, sizeof(text));
 	int fd, ret;
 
 	ret = resolv_target(target, sizeof(target), err);

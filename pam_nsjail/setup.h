@@ -62,6 +62,11 @@ int nsj_net_keep(struct nsj_netp *n);
  */
 _Noreturn void nsj_net_exec_restart(pid_t keeper, uint64_t netns_ino, int ready, int exitfd);
 /*
+ * K, network = outbound: the set's /etc/resolv.conf into buf (the provider's resolver, the
+ * host's search, domain and options lines); its length. setup.c mounts it.
+ */
+size_t nsj_net_resolv_text(char *buf, size_t size);
+/*
  * propagation = slave (propagation.c). On the host, in H before it unshares (root, host mount
  * namespace): make each existing one of p->prop_paths a mount point of its own, shared in a
  * new peer group, under pin_dir's lock; missing paths, symlinks and non-directories are left

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* util.c — small helpers: /proc readers, clocks, size parsing. */
+/* util.c — small helpers: /proc readers, pipes above stdio, clocks, size parsing. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +13,33 @@
 #include <unistd.h>
 
 #include "nsj.h"
+
+/* fd above stdio, close-on-exec (a caller with closed stdio gets pipes on 0-2): -1 on error. */
+static int above_stdio(int fd)
+{
+	int nfd;
+
+	if (fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd;
+}
+
+int nsj_pipe_above_stdio(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	fds[0] = above_stdio(fds[0]);
+	fds[1] = above_stdio(fds[1]);
+	if (fds[0] >= 0 && fds[1] >= 0)
+		return 0;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return -EMFILE;
+}
 
 /* write() all of buf; a pipe whose reader died gives -EPIPE, never a SIGPIPE to the caller. */
 int nsj_write_all(int fd, const void *buf, size_t len)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_config.c — config.c: a full file with every key, inheritance from default, each kind of
- * error with its exact FILE:LINE, and the owner/mode/type checks of nsj_config_load().
+ * test_config.c — config.c and config_parse.c: a full file with every key, inheritance from
+ * default, each kind of error with its exact FILE:LINE, and the owner/mode/type checks of
+ * nsj_config_load().
  */
 #define _GNU_SOURCE
 #include <errno.h>
