@@ -252,7 +252,7 @@ static void merge(const struct nsj_section *s, const struct nsj_section *d, stru
 		e->network = d->network;
 }
 
-static const char *tmp_word(enum nsj_tmp t)
+const char *nsj_tmp_name(enum nsj_tmp t)
 {
 	return t == NSJ_TMP_TMPFS ? "tmpfs" : t == NSJ_TMP_DIR ? "dir" : "none";
 }
@@ -309,10 +309,10 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 		nsj_config_err(x, s->line, EINVAL,
 			"%s: tmp = %s%s needs mount in namespaces "
 			"(add mount or set tmp = none)",
-			label, tmp_word(e.tmp), from(s, NSJ_KEY_TMP));
+			label, nsj_tmp_name(e.tmp), from(s, NSJ_KEY_TMP));
 	if (e.tmp != NSJ_TMP_NONE && e.n_tmp_paths == 0)
 		nsj_config_err(x, s->line, EINVAL, "%s: tmp = %s%s but tmp_paths is empty", label,
-			tmp_word(e.tmp), from(s, NSJ_KEY_TMP));
+			nsj_tmp_name(e.tmp), from(s, NSJ_KEY_TMP));
 	if (e.hostname[0] != '\0' && !(e.namespaces & NSJ_NSF(NSJ_NS_UTS)))
 		nsj_config_err(x, s->line, EINVAL,
 			"%s: hostname = \"%s\"%s needs uts in namespaces "

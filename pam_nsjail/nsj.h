@@ -75,6 +75,8 @@ void nsj_ns_mask_format(unsigned mask, char *buf, size_t size);
 /* ---- config (config.c; config_parse.c, the only file that includes <confuse.h>) ------- */
 
 enum nsj_tmp { NSJ_TMP_TMPFS, NSJ_TMP_DIR, NSJ_TMP_NONE };
+/* The config spelling of a tmp value: "tmpfs", "dir", "none". */
+const char *nsj_tmp_name(enum nsj_tmp t);
 enum nsj_prop { NSJ_PROP_SLAVE, NSJ_PROP_PRIVATE };
 /* system_bus: hidden covers /run/dbus in the set (setup.c); host leaves the host's bus there. */
 enum nsj_bus { NSJ_BUS_HIDDEN, NSJ_BUS_HOST };

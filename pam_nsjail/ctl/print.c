@@ -173,11 +173,6 @@ void print_json(const struct row *rows, size_t n)
 
 /* ---- policy and show ------------------------------------------------------------------ */
 
-static const char *tmp_word(enum nsj_tmp t)
-{
-	return t == NSJ_TMP_TMPFS ? "tmpfs" : t == NSJ_TMP_DIR ? "dir" : "none";
-}
-
 static void print_namespaces(unsigned mask)
 {
 	bool first = true;
@@ -202,7 +197,7 @@ void print_policy(const struct nsj_policy *p)
 	put_quoted(p->hostname, false);
 	fputs("  # template ", stdout);
 	put_quoted(p->hostname_tmpl, false);
-	printf("\ntmp = %s\n", tmp_word(p->tmp));
+	printf("\ntmp = %s\n", nsj_tmp_name(p->tmp));
 	fmt_size(p->tmp_size, size, sizeof(size));
 	printf("tmp_size = \"%s\"\n", size);
 	if (p->tmp == NSJ_TMP_DIR) {
@@ -210,7 +205,7 @@ void print_policy(const struct nsj_policy *p)
 		put_quoted(p->tmp_dir, false);
 		putchar('\n');
 	} else {
-		printf("# tmp_dir: unused with tmp = %s\n", tmp_word(p->tmp));
+		printf("# tmp_dir: unused with tmp = %s\n", nsj_tmp_name(p->tmp));
 	}
 	fputs("tmp_paths = {", stdout);
 	for (size_t i = 0; i < p->n_tmp_paths; i++) {
