@@ -169,6 +169,8 @@ scale_goals() {
 		goal "  with nscd: rejoin of set #1 at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.rejoin.med) / $(g c1.rejoin.med)")" 1.1
 		goal "  with nscd: the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.newest.med) / $(g c1.newest.med)")" 1.1
 		alt c$top.newest c1.newest c$top.permit c1.permit
+		goal "  with nscd: first login, sets $((top + 1))-$((top + NX)) ≤ 1.1× sets 1-$first_n" "$(calc "$(g cfirst.first.med) / $(g first.first.med)")" 1.1
+		alt cfirst.first first.first cfirst.permit first.fpermit
 	fi
 	r=$(calc "$(g last.last.med) / $(g first.first.med)")
 	goal "first login, sets $((top > 100 ? top - 99 : 1))-$top ≤ 1.1× sets 1-$first_n" "$r" 1.1
@@ -188,7 +190,9 @@ cp "$MODULE" "$BB/pam-bench" "$BB/floor" "$BB/cg-shim.so" "$W/bin/"
 MODULE=$W/bin/pam_nsjail.so
 RB=$W/bin
 echo "bench:x:$BASE:" >>/etc/group
-awk -v b=$BASE -v n="$NMAX" 'BEGIN { for (i = 0; i < n; i++)
+# NX more users than sets: the first logins with nscd at the largest step (below).
+NX=100
+awk -v b=$BASE -v n=$((NMAX + NX)) 'BEGIN { for (i = 0; i < n; i++)
 	printf "bu%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", b + i, b + i, b }' >>/etc/passwd
 U1=bu$BASE
 conf "$(cat conf/pam_nsjail.conf)" # the shipped defaults
@@ -345,27 +349,35 @@ for n in "${cps[@]}"; do
 		say "  instruction and system-call counts of a rejoin at $n sets (callgrind, strace)"
 		counts "rejoin$n"
 	fi
+	# Last, so that no other figure of the step sees them: NX more first logins with nscd.
+	if [ -n "$NSCD" ] && [ "$n" = "$NMAX" ]; then
+		say "  $NX more first logins (sets $((n + 1))..$((n + NX))) with nscd caching passwd and group"
+		nscd_on
+		pb cfirst -n "$NX" -b $((BASE + n)) "first=b-nsjail:bu%d" "permit=b-permit:$U1"
+		nscd_off
+	fi
 done
 NTOP=${cps[-1]}
 NGOAL=$NTOP
 
 # ---- memory given back when every set ends (a short window: little drift from the rest of the machine)
-say "tearing down the $NTOP sets (SIGKILL to every keeper) and measuring the memory given back"
+say "tearing down every set (SIGKILL to every keeper) and measuring the memory given back"
 : >"$NSJ_LOG"
 sleep 1
 read -r avail slab shm kstack ptab < <(meminfo)
 pss_top=$(pss_avg)
+NDOWN=$(keepers | wc -l) # NTOP, and the NX of the nscd first logins
 keepers | xargs -r kill -KILL
 for i in $(seq 100); do pgrep -x nsjail-keeper >/dev/null || break; sleep 0.1; done
 pgrep -x nsjail-keeper >/dev/null && die "keepers still alive after SIGKILL"
 sleep 2 # namespaces and mounts are freed after an RCU grace period and in work items
 read -r avail2 slab2 shm2 kstack2 ptab2 < <(meminfo)
-V[ndown.mem.avail]=$(calc "($avail2 - $avail) / $NTOP")
-V[ndown.mem.slab]=$(calc "($slab - $slab2) / $NTOP")
-V[ndown.mem.shm]=$(calc "($shm - $shm2) / $NTOP")
+V[ndown.mem.avail]=$(calc "($avail2 - $avail) / $NDOWN")
+V[ndown.mem.slab]=$(calc "($slab - $slab2) / $NDOWN")
+V[ndown.mem.shm]=$(calc "($shm - $shm2) / $NDOWN")
 V[ndown.mem.pss]=$pss_top
-V[ndown.mem.kstack]=$(calc "($kstack - $kstack2) / $NTOP")
-V[ndown.mem.ptab]=$(calc "($ptab - $ptab2) / $NTOP")
+V[ndown.mem.kstack]=$(calc "($kstack - $kstack2) / $NDOWN")
+V[ndown.mem.ptab]=$(calc "($ptab - $ptab2) / $NDOWN")
 V[ndown.mem.acct]=$(calc "$(g ndown.mem.slab) + $(g ndown.mem.shm) + $(g ndown.mem.kstack) + $(g ndown.mem.ptab) + $(g ndown.mem.pss)")
 
 # ---- group policy at a rejoin (bench/groups.sh: users, groups and sets of its own) ----------
@@ -467,6 +479,8 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 				"$(us "$(g c$n.newest.med)") [$(us "$(g c$n.newest.p90)")]" "$(calc "$(g c$n.newest.med) / $(g c1.newest.med)")" \
 				"$(us "$(g c$n.permit.med)")"
 		done
+		echo "first logins of sets $((NTOP + 1))-$((NTOP + NX)) with nscd: $(us "$(g cfirst.first.med)") [$(us "$(g cfirst.first.p90)")] µs," \
+			"pam_permit $(us "$(g cfirst.permit.med)") µs (sets 1-$first_n, files: $(us "$(g first.first.med)") µs)"
 	fi
 	echo
 	mount_table

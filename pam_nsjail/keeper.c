@@ -11,6 +11,7 @@
  * Every later join sends SIGUSR1, which restarts the idle clock.
  *
  * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record] [--create]
+ *        (reexec() adds --ready, and --net-exit FD with network = outbound)
  *        nsjail-keeper --uid UID --provider KEEPER_PID NETNS_INODE
  *
  * --provider (net.c, nsj_net_restart()) starts a new network provider for a set whose provider
@@ -21,8 +22,9 @@
  * stdin on the commit pipe, which first carries the creation request (the resolved policy),
  * stdout on the report pipe and stderr on /dev/null. This process, H, becomes fully root with
  * init's limits, unshares the set's namespaces and forks K, which becomes PID 1 of the new PID
- * namespace, builds the set's mounts and hostname (setup.c), closes the report pipe and goes on
- * as the keeper, in a fresh image of itself (reexec()). Before it unshares, H makes the
+ * namespace, builds the set's mounts and hostname (setup.c) and goes on as the keeper, in a
+ * fresh image of itself (reexec(), --ready), which closes the report pipe once it is hardened
+ * and named: a login that joins then finds PID 1 as `ps` will show it. Before it unshares, H makes the
  * propagation paths mount points of their own on the host (propagation.c). H reports K's pid ("P<pid>") and exits, so K is never the caller's child. An
  * error goes back as "E<errno> <message>"; the report's EOF with a pid and no error means a
  * ready set. With network = outbound, H forks the provider's process first, while still in the
@@ -344,6 +346,20 @@ _Noreturn static void create_fail(const struct nsj_err *e)
 	_exit(1);
 }
 
+/* Ready: /dev/null over the report pipe (stdout), whose EOF the module waits for, and stderr. */
+static void report_ready(void)
+{
+	struct nsj_err e = { 0 };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
+		nsj_err_set(&e, errno, "/dev/null: %m");
+		create_fail(&e);
+	}
+	if (null > 2)
+		close(null);
+}
+
 /*
  * K goes on as the keeper in a fresh image of itself (same pid, namespaces, fds 0-2 and
  * session): the set-up's stack and heap pages (the policy, the request, the hosts file's
@@ -355,7 +371,8 @@ static void reexec(const struct keeper *k)
 	char uid[16], idle[16], nfd[16];
 	char *argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--idle", idle,
 			 (char *)"--pin-dir", (char *)k->pin_dir,
-			 (char *)(k->record ? "--record" : "--no-record"), NULL, NULL, NULL };
+			 (char *)(k->record ? "--record" : "--no-record"), (char *)"--ready", NULL, NULL,
+			 NULL };
 	char *const envp[] = { NULL };
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)k->uid);
@@ -369,8 +386,8 @@ static void reexec(const struct keeper *k)
 		if (fcntl(k->net_exit, F_SETFD, 0) < 0 || fcntl(NSJ_NET_KEEPER_RFD, F_SETFD, 0) < 0)
 			return;
 		snprintf(nfd, sizeof(nfd), "%d", k->net_exit);
-		argv[8] = (char *)"--net-exit";
-		argv[9] = nfd;
+		argv[9] = (char *)"--net-exit";
+		argv[10] = nfd;
 	}
 	execve("/proc/self/exe", argv, envp);
 	if (k->net_exit >= 0) {
@@ -386,7 +403,7 @@ _Noreturn static void create(struct keeper *k)
 	struct nsj_user u = { 0 };
 	struct nsj_netp net = { .pid = -1 };
 	bool outbound;
-	int flags = 0, null;
+	int flags = 0;
 	pid_t pid;
 
 	if (nsj_request_read(0, &p, &u.uid, &e) < 0 || reset_credentials(&e) < 0)
@@ -440,23 +457,16 @@ _Noreturn static void create(struct keeper *k)
 	if (nsj_setup_inside(&p, &u, &e) < 0)
 		create_fail(&e);
 	setsid(); /* no controlling terminal, no terminal's signals */
-	/* Ready: closing the report pipe (stdout) tells the module so. */
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
-		nsj_err_set(&e, errno, "/dev/null: %m");
-		create_fail(&e);
-	}
-	if (null > 2)
-		close(null);
-	reexec(k);
+	reexec(k); /* the fresh image says the set is ready (main) */
 	harden();
+	report_ready();
 	exit(loop(k));
 }
 
 int main(int argc, char **argv)
 {
 	struct keeper k = { .pin_dir = NSJ_PIN_DIR_DEFAULT, .record = true, .net_exit = -1 };
-	bool have_uid = false, create_set = false;
+	bool have_uid = false, create_set = false, ready = false;
 	pid_t provider_of = 0;
 	uint64_t provider_ns = 0;
 
@@ -478,6 +488,8 @@ int main(int argc, char **argv)
 			if (k.net_exit <= NSJ_NET_KEEPER_RFD || fcntl(k.net_exit, F_SETFD, FD_CLOEXEC) < 0 ||
 			    fcntl(NSJ_NET_KEEPER_RFD, F_SETFD, FD_CLOEXEC) < 0)
 				return 2;
+		} else if (strcmp(argv[i], "--ready") == 0) {
+			ready = true; /* reexec(): the report pipe is still stdout */
 		} else if (strcmp(argv[i], "--create") == 0) {
 			create_set = true;
 		} else if (strcmp(argv[i], "--provider") == 0 && i + 2 < argc) {
@@ -500,5 +512,7 @@ int main(int argc, char **argv)
 		nsj_net_exec_restart(provider_of, provider_ns, 4, 3);
 	}
 	harden();
+	if (ready)
+		report_ready();
 	return loop(&k);
 }

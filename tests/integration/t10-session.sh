@@ -184,4 +184,14 @@ like "$(as alice 'getent hosts localhost | awk "{print \$1}" | head -n1')" '^(12
 	"an empty /etc/hosts on the host (the mount point left): localhost still resolves in the next set"
 reset_all
 
+# A set is announced ready only once its PID 1 is hardened and named (keeper.c, --ready): a
+# first login finds it as ps shows it (it was "exe" for the moment of the keeper's re-exec).
+names=""
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	names+="$(as alice 'cat /proc/1/comm') "
+	reset_all
+done
+is "$names" "$(printf 'nsjail-keeper %.0s' 1 2 3 4 5 6 7 8 9 10)" \
+	"ten first logins: each finds PID 1 named nsjail-keeper from its first moment"
+
 done_testing
