@@ -490,6 +490,12 @@ int nsj_write_all(int fd, const void *buf, size_t len);
 ssize_t nsj_read_full(int fd, void *buf, size_t len);
 /* pipe2(O_CLOEXEC) with both ends above stdio (the caller may have closed 0-2). */
 int nsj_pipe_above_stdio(int fds[2]);
+/*
+ * posix_spawn a helper (vfork-style: nothing of the caller is copied) with an empty environment,
+ * stdin on in (or /dev/null when in < 0), stdout on out, stderr on /dev/null and no other fd,
+ * every signal at its default, and all of them blocked (block_all) or none. 0 or an errno.
+ */
+int nsj_spawn(const char *path, char *const argv[], int in, int out, bool block_all, pid_t *pid);
 /* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
 /* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,11 +59,7 @@ int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct 
 	char suid[16], spid[16], sprov[16], out[512];
 	char *argv[] = { (char *)"nsjail-scope", (char *)"--uid", suid, (char *)"--pid", spid, NULL,
 			 NULL, NULL, NULL };
-	char *const envp[] = { NULL };
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, all;
 	int fds[2], status = 0, ret;
 	pid_t h;
 
@@ -80,23 +75,9 @@ int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct 
 	}
 	if ((ret = nsj_pipe_above_stdio(fds)) < 0)
 		return nsj_err_set(err, -ret, "systemd scope: pipe: %s", strerror(-ret));
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	ret = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &none);
-	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
 	/* The host program's SIGCHLD handler must not reap the helper before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
-	if (ret == 0)
-		ret = posix_spawn(&h, NSJ_SCOPE_PATH, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	ret = nsj_spawn(NSJ_SCOPE_PATH, argv, -1, fds[1], false, &h);
 	close(fds[1]);
 	if (ret == 0) {
 		read_line(fds[0], out, sizeof(out));

@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,11 +95,7 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 	char *const argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--idle", idle,
 			       (char *)"--pin-dir", (char *)p->pin_dir,
 			       (char *)(p->persist ? "--record" : "--no-record"), (char *)"--create", NULL };
-	char *const envp[] = { NULL };
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all;
 	int report[2], cpipe[2], status, ret;
 	pid_t h;
 
@@ -113,23 +108,10 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 		close(report[1]);
 		return nsj_err_set(err, -ret, "pipe: %s", strerror(-ret));
 	}
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	ret = posix_spawn_file_actions_adddup2(&fa, cpipe[0], 0);
-	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, report[1], 1);
-	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
-	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	/* Every signal blocked (the keeper waits for them with sigwaitinfo), all at default. */
-	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &all);
-	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
 	/* The host program's SIGCHLD handler must not reap H before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
-	if (ret == 0)
-		ret = posix_spawn(&h, NSJ_KEEPER_PATH, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	/* Every signal blocked (the keeper waits for them with sigwaitinfo), all at default. */
+	ret = nsj_spawn(NSJ_KEEPER_PATH, argv, cpipe[0], report[1], true, &h);
 	close(report[1]);
 	close(cpipe[0]);
 	if (ret != 0) {

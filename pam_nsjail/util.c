@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,36 @@ int nsj_pipe_above_stdio(int fds[2])
 	if (fds[1] >= 0)
 		close(fds[1]);
 	return -EMFILE;
+}
+
+int nsj_spawn(const char *path, char *const argv[], int in, int out, bool block_all, pid_t *pid)
+{
+	char *const envp[] = { NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t mask, all;
+	int ret;
+
+	sigfillset(&all);
+	if (block_all)
+		sigfillset(&mask);
+	else
+		sigemptyset(&mask);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	ret = in >= 0 ? posix_spawn_file_actions_adddup2(&fa, in, 0)
+		      : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, out, 1);
+	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
+	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &mask);
+	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
+	if (ret == 0)
+		ret = posix_spawn(pid, path, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return ret;
 }
 
 /* write() all of buf; a pipe whose reader died gives -EPIPE, never a SIGPIPE to the caller. */
