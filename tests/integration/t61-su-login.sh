@@ -142,6 +142,8 @@ is "$(cd /home && timeout 20 runuser -u alice -- pwd 2>&1)" "/home" "runuser -u 
 is "$(timeout 20 su - alice -c 'echo $HOME; pwd' 2>&1)" $'/home/alice\n/home/alice' "su - starts in alice's home"
 # a job started under su survives su's exit and is seen by the next login of any kind
 timeout 20 su alice -c 'nohup sleep 300 </dev/null >/dev/null 2>&1 &'
+# su returns before its background job has exec'd sleep: wait for it (seen from the world).
+for _ in $(seq 50); do pgrep -u alice -x sleep >/dev/null && break; sleep 0.1; done
 is "$(as alice 'pgrep -c -x sleep')" "1" "a nohup job started under su is seen by a later session"
 is "$(timeout 20 runuser -u bob -- pgrep -c -x sleep)" "0" "...and not by bob (runuser -u bob)"
 is "$(su alice -c 'ps -e -o pid=,comm=' | awk '$1 == 1 {print $2}')" "nsjail-keeper" "under su, ps shows the keeper as PID 1"
