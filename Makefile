@@ -36,6 +36,11 @@ ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 CORE_SRC := err ns util config config_parse config_dl cache template policy record keeper_ctl set setup request ctl_core live \
             account scope net netcheck propagation
 CORE_OBJ := $(CORE_SRC:%=$(B)/%.o)
+# What the keeper links of the core (a link that misses one fails: undefined reference).
+KEEPER_SRC := keeper err net ns propagation record request scope setup util
+MULTIARCH := $(shell $(CC) -print-multiarch)
+MUSL_DIR  ?= /usr/lib/$(subst -gnu,-musl,$(MULTIARCH))
+MUSL      ?= $(if $(SAN),0,$(if $(wildcard $(MUSL_DIR)/rcrt1.o $(MUSL_DIR)/musl-gcc.specs),1,0))
 LIB      := $(B)/libnsj.a
 MODULE   := $(B)/pam_nsjail.so
 KEEPER   := $(B)/nsjail-keeper
@@ -61,7 +66,7 @@ $(B) $(B)/tests $(B)/ctl:
 # so that "make install PREFIX=/usr/local" after "make" does not install a module that looks for
 # its keeper under /usr, and a SANITIZE=1 build never links objects of a plain one.
 FLAGS := $(B)/.flags
-FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) MUSL=$(MUSL)
 ifneq ($(FLAGS_NOW),$(file <$(FLAGS)))
 $(shell mkdir -p $(B))
 $(file >$(FLAGS),$(FLAGS_NOW))
@@ -88,9 +93,36 @@ $(MODULE): $(B)/pam_nsjail.o $(LIB) pam_nsjail/pam_nsjail.map
 
 # The keeper lives as long as a set: static-pie saves it ~40 KiB of page tables and mappings
 # per set (bench/, docs/PERFORMANCE.md). It uses no NSS. Sanitizer builds link it dynamically.
-KEEPER_LINK := $(if $(SAN),-pie,-static-pie)
+# With musl there (Debian's musl-tools; tools/deps installs it) it is linked -static-pie against
+# musl: ~48 KiB less per set again than against glibc (20 KiB of anonymous memory and 20 of page
+# tables, against 48 and 40). MUSL=0 links it against glibc. Its objects are built a second
+# time for it, under $(B)/musl (libc_compat.h: what musl does not declare); the kernel's uapi
+# headers come from the system's linux-libc-dev.
+ifneq ($(MUSL),1)
 $(KEEPER): $(B)/keeper.o $(LIB)
-	$(CC) $(KEEPER_LINK) -o $@ $^ $(ALL_LDFLAGS)
+	$(CC) $(if $(SAN),-pie,-static-pie) -o $@ $^ $(ALL_LDFLAGS)
+else
+KEEPER_OBJ := $(KEEPER_SRC:%=$(B)/musl/%.o)
+$(B)/musl/include:
+	mkdir -p $@
+	ln -sfn /usr/include/linux /usr/include/asm-generic $@/
+	ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
+
+# glibc's strerror() texts for the keeper's error messages (err.c, tools/errtext.c).
+$(B)/musl/errtext.h: tools/errtext.c | $(B)/musl/include
+	$(CC) -std=gnu11 -O2 -o $(B)/musl/errtext $<
+	$(B)/musl/errtext >$@.tmp && mv $@.tmp $@
+
+$(B)/musl/%.o: pam_nsjail/%.c $(HDRS) $(FLAGS) $(B)/musl/errtext.h | $(B)/musl/include
+	$(CC) -specs $(MUSL_DIR)/musl-gcc.specs $(ALL_CFLAGS) -I$(B)/musl -idirafter $(B)/musl/include \
+	  -c -o $@ $<
+
+$(KEEPER): $(KEEPER_OBJ)
+	$(CC) -nostdlib -static-pie -o $@ $(MUSL_DIR)/rcrt1.o $(MUSL_DIR)/crti.o \
+	  $(shell $(CC) -print-file-name=crtbeginS.o) $^ $(MUSL_DIR)/libc.a \
+	  $(shell $(CC) -print-libgcc-file-name) $(shell $(CC) -print-file-name=crtendS.o) \
+	  $(MUSL_DIR)/crtn.o $(ALL_LDFLAGS) -Wl,--gc-sections
+endif
 
 # The systemd D-Bus call (scope.c) in a program of its own: libsystemd stays out of sshd and
 # out of the keepers. Short-lived, started only when a set is created on a systemd host.

@@ -7,6 +7,60 @@
 
 #include "nsj.h"
 
+#ifdef __GLIBC__
+const char *nsj_strerror(int errnum)
+{
+	return strerror(errnum);
+}
+#else
+/*
+ * The keeper against musl (libc_compat.h): glibc's texts, generated from the build system's
+ * glibc (tools/errtext.c), so that an error the keeper formats reads as the module's and every
+ * other program's on the host do.
+ */
+#include "errtext.h"
+
+const char *nsj_strerror(int errnum)
+{
+	if (errnum > 0 && (size_t)errnum < sizeof(nsj_errtext) / sizeof(nsj_errtext[0]) &&
+	    nsj_errtext[errnum] != NULL)
+		return nsj_errtext[errnum];
+	return strerror(errnum);
+}
+
+/* fmt with each %m replaced by nsj_strerror(errnum) (its '%'s doubled); fmt if it does not fit. */
+static const char *expand_m(const char *fmt, int errnum, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *f = fmt; *f; f++) {
+		const char *add = f, *t;
+		size_t len = 1;
+
+		if (f[0] == '%' && f[1] == '%') {
+			len = 2;
+			f++;
+		} else if (f[0] == '%' && f[1] == 'm') {
+			f++;
+			for (t = nsj_strerror(errnum); *t; t++) {
+				if (n + 2 >= size)
+					return fmt;
+				if (*t == '%')
+					buf[n++] = '%';
+				buf[n++] = *t;
+			}
+			continue;
+		}
+		if (n + len >= size)
+			return fmt;
+		memcpy(buf + n, add, len);
+		n += len;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+#endif
+
 void nsj_err_clear(struct nsj_err *e)
 {
 	e->code = 0;
@@ -34,6 +88,11 @@ int nsj_err_set(struct nsj_err *e, int errnum, const char *fmt, ...)
 		e->msg[len++] = '\n';
 	if (len < sizeof(e->msg)) {
 		/* %m in fmt expands from errno: make it the error being recorded. */
+#ifndef __GLIBC__
+		char fmt_m[512];
+
+		fmt = expand_m(fmt, errnum, fmt_m, sizeof(fmt_m));
+#endif
 		errno = errnum;
 		va_start(ap, fmt);
 		vsnprintf(e->msg + len, sizeof(e->msg) - len, fmt, ap);

@@ -49,6 +49,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "libc_compat.h"
 #include "setup.h"
 
 #define READY_TIMEOUT_MS 10000

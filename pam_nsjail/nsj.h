@@ -55,6 +55,8 @@ int nsj_err_set(struct nsj_err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The first line of e->msg, copied into buf (for one-line logs). */
 const char *nsj_err_first(const struct nsj_err *e, char *buf, size_t size);
+/* strerror(), with glibc's texts also in a keeper linked against musl (err.c). */
+const char *nsj_strerror(int errnum);
 
 /* ---- namespaces (ns.c) ---------------------------------------------------------------- */
 

@@ -43,6 +43,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "libc_compat.h"
 #include "setup.h"
 
 /* path, opened O_PATH as a directory without following any symlink; -errno. */

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "libc_compat.h"
 #include "setup.h"
 
 static int open_beneath(int dirfd, const char *path, int flags)

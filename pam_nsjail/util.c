@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libc_compat.h"
 #include "nsj.h"
 
 /* fd above stdio, close-on-exec (a caller with closed stdio gets pipes on 0-2): -1 on error. */
