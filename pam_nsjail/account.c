@@ -25,19 +25,17 @@ int nsj_set_owner(const char *pin_dir, uid_t *owner)
 	char path[4200], buf[32];
 	struct stat st;
 	ssize_t n;
-	int fd;
 
 	/*
-	 * The mark is on a root-only read-only tmpfs that covers pin_dir inside a set (setup.c);
-	 * on the host pin_dir is root 0700, so no user can plant one there.
+	 * The mark is a symlink whose target is the owner's uid, on a root-only read-only tmpfs that
+	 * covers pin_dir inside a set (setup.c); on the host pin_dir is root 0700, so no user can
+	 * plant one there, nor change it between the two calls.
 	 */
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, NSJ_INSIDE_MARK);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
+	    st.st_uid != 0)
 		return 0;
-	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 077)
-		    ? read(fd, buf, sizeof(buf) - 1) : -1;
-	close(fd);
+	n = readlink(path, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';

@@ -355,16 +355,11 @@ static int write_resolv(int dir, struct nsj_err *err)
 static int write_owner(int dir, uid_t owner, struct nsj_err *err)
 {
 	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%u\n", (unsigned)owner);
-	int fd = openat(dir, NSJ_INSIDE_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
-	if (fd < 0)
+	/* A symlink: its target is kept in the inode, where a file's text would take a page. */
+	snprintf(buf, sizeof(buf), "%u", (unsigned)owner);
+	if (symlinkat(buf, dir, NSJ_INSIDE_MARK) < 0)
 		return nsj_err_set(err, errno, "%s: %m", NSJ_INSIDE_MARK);
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return nsj_err_set(err, errno ? errno : EIO, "%s: write: %m", NSJ_INSIDE_MARK);
-	}
-	close(fd);
 	return 0;
 }
 

@@ -14,9 +14,10 @@
 int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_err *err);
 
 /*
- * Inside a set, pin_dir is covered by a read-only root-only tmpfs whose one file names the uid
- * whose set this is: a login run from inside a set (su from a jailed shell) learns from it that
- * it is already there. Users cannot create it: pin_dir is root:root 0700 on the host.
+ * Inside a set, pin_dir is covered by a read-only root-only tmpfs whose one entry, a symlink
+ * whose target is a uid (kept in the inode: no page per set), names the user whose set this is:
+ * a login run from inside a set (su from a jailed shell) learns from it that it is already there.
+ * Users cannot create it: pin_dir is root:root 0700 on the host.
  */
 #define NSJ_INSIDE_MARK "set-owner"
 

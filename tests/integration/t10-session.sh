@@ -54,7 +54,7 @@ like "$(as alice 'grep " /tmp " /proc/self/mounts | tail -n1')" '^pam_nsjail /tm
 like "$(as alice 'grep " /dev/shm " /proc/self/mounts | tail -n1')" '^pam_nsjail /dev/shm tmpfs rw,nosuid,nodev' "/dev/shm is a private tmpfs"
 is "$(as alice 'ls -A /run/pam_nsjail 2>/dev/null | wc -l')" "0" "pin_dir shows nothing inside the set"
 is "$(as_root_in alice 'ls -A /run/pam_nsjail')" "set-owner" "pin_dir's records are hidden even from root inside the set"
-is "$(as_root_in alice 'cat /run/pam_nsjail/set-owner')" "3001" "...which holds only the mark of whose set it is"
+is "$(as_root_in alice 'readlink /run/pam_nsjail/set-owner')" "3001" "...which holds only the mark of whose set it is (a symlink to the owner's uid)"
 
 # --- /tmp is shared by the user's sessions and private to them --------------------------
 as alice 'echo secret > /tmp/alice-file; touch /dev/shm/alice-shm'
