@@ -479,9 +479,7 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	int report[2] = { -1, -1 }, ready[2] = { -1, -1 }, exitfd, e, status, ret;
-	unsigned long long start = 0;
 	pid_t h = -1, npid = 0;
-	char state;
 
 	if (nsj_net_provider_check(err) < 0)
 		return -err->code;
@@ -519,13 +517,19 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 	sigaction(SIGCHLD, &old, NULL);
 	close(report[0]);
 	close(ready[0]);
-	if (ret == 0 && (nsj_proc_start(npid, &start, &state) < 0 || state == 'Z'))
-		ret = nsj_err_set(err, ESRCH, "network provider %d died at start", (int)npid);
-	if (ret < 0) {
-		if (npid > 1)
-			kill(npid, SIGKILL);
-		return ret;
-	}
+	ret = ret ? ret : nsj_net_adopt(r, npid, err);
+	if (ret < 0 && npid > 1)
+		kill(npid, SIGKILL);
+	return ret;
+}
+
+int nsj_net_adopt(struct nsj_record *r, pid_t npid, struct nsj_err *err)
+{
+	unsigned long long start;
+	char state;
+
+	if (nsj_proc_start(npid, &start, &state) < 0 || state == 'Z' || state == 'X')
+		return nsj_err_set(err, ESRCH, "network provider %d died at start", (int)npid);
 	r->net_pid = npid;
 	r->net_start = start;
 	return 0;

@@ -366,6 +366,12 @@ int nsj_net_provider_alive(const struct nsj_record *r);
 int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err);
 
 /*
+ * The provider npid, just reported started, as r's: recognised later as the keeper is, by its
+ * pid and start time. -ESRCH ("died at start") when it is already gone.
+ */
+int nsj_net_adopt(struct nsj_record *r, pid_t npid, struct nsj_err *err);
+
+/*
  * The login path, under the user's lock, before it joins (set.c): when the provider recorded in
  * r is gone, start another (nsj_net_restart()), record it in udir and move it into the keeper's
  * scope. A failure leaves the set as it is and says why in r (net_gone, net_error).

@@ -171,13 +171,8 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
 	ret = nsj_ns_read(kpid, r, err);
 	if (ret < 0)
 		goto fail_pidfd;
-	/* The provider is recognised later as the keeper is: by its pid and start time. */
-	if (npid > 0 && nsj_proc_start(npid, &r->net_start, &state) == 0 && state != 'Z') {
-		r->net_pid = npid;
-	} else if (npid > 0) {
-		ret = nsj_err_set(err, ESRCH, "network provider %d died at start", (int)npid);
+	if (npid > 0 && (ret = nsj_net_adopt(r, npid, err)) < 0)
 		goto fail_pidfd;
-	}
 	return pidfd;
 fail_pidfd:
 	close(pidfd);
