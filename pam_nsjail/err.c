@@ -7,12 +7,7 @@
 
 #include "nsj.h"
 
-#ifdef __GLIBC__
-const char *nsj_strerror(int errnum)
-{
-	return strerror(errnum);
-}
-#else
+#ifndef __GLIBC__
 /*
  * The keeper against musl (libc_compat.h): glibc's texts, generated from the build system's
  * glibc (tools/errtext.c), so that an error the keeper formats reads as the module's and every

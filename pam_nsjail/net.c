@@ -38,7 +38,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,32 +429,12 @@ static int spawn_restart(const struct nsj_record *r, int exitfd, int report, int
 	char uid[16], pid[16], ino[32];
 	char *const argv[] = { (char *)"nsjail-keeper", (char *)"--uid", uid, (char *)"--provider",
 			       pid, ino, NULL };
-	char *const envp[] = { NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all;
-	int ret;
+	const int pass[] = { exitfd, ready };
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)r->uid);
 	snprintf(pid, sizeof(pid), "%d", (int)r->pid);
 	snprintf(ino, sizeof(ino), "%llu", (unsigned long long)r->ns_ino[NSJ_NS_NET]);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	ret = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
-	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, report, 1);
-	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
-	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, exitfd, 3);
-	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, ready, 4);
-	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 5);
-	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &all);
-	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
-	if (ret == 0)
-		ret = posix_spawn(h, NSJ_KEEPER_PATH, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return -ret;
+	return -nsj_spawn(NSJ_KEEPER_PATH, argv, -1, report, pass, 2, true, h);
 }
 
 /* A pipe whose ends are above fd 4 (spawn_restart's targets), close-on-exec. */

@@ -55,8 +55,10 @@ int nsj_err_set(struct nsj_err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The first line of e->msg, copied into buf (for one-line logs). */
 const char *nsj_err_first(const struct nsj_err *e, char *buf, size_t size);
-/* strerror(), with glibc's texts also in a keeper linked against musl (err.c). */
+#ifndef __GLIBC__
+/* strerror() with glibc's texts, in a keeper linked against musl (err.c, libc_compat.h). */
 const char *nsj_strerror(int errnum);
+#endif
 
 /* ---- namespaces (ns.c) ---------------------------------------------------------------- */
 
@@ -500,10 +502,12 @@ ssize_t nsj_read_full(int fd, void *buf, size_t len);
 int nsj_pipe_above_stdio(int fds[2]);
 /*
  * posix_spawn a helper (vfork-style: nothing of the caller is copied) with an empty environment,
- * stdin on in (or /dev/null when in < 0), stdout on out, stderr on /dev/null and no other fd,
- * every signal at its default, and all of them blocked (block_all) or none. 0 or an errno.
+ * stdin on in (or /dev/null when in < 0), stdout on out, stderr on /dev/null, pass[i] on fd
+ * 3 + i (their sources must be above 2 + npass) and no other fd, every signal at its default,
+ * and all of them blocked (block_all) or none. 0 or an errno.
  */
-int nsj_spawn(const char *path, char *const argv[], int in, int out, bool block_all, pid_t *pid);
+int nsj_spawn(const char *path, char *const argv[], int in, int out, const int *pass, int npass,
+	      bool block_all, pid_t *pid);
 /* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
 /* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */

@@ -77,7 +77,7 @@ int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct 
 		return nsj_err_set(err, -ret, "systemd scope: pipe: %s", strerror(-ret));
 	/* The host program's SIGCHLD handler must not reap the helper before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
-	ret = nsj_spawn(NSJ_SCOPE_PATH, argv, -1, fds[1], false, &h);
+	ret = nsj_spawn(NSJ_SCOPE_PATH, argv, -1, fds[1], NULL, 0, false, &h);
 	close(fds[1]);
 	if (ret == 0) {
 		read_line(fds[0], out, sizeof(out));

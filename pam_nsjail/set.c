@@ -111,7 +111,7 @@ static int spawn(const struct nsj_policy *p, const struct nsj_user *u, pid_t *kp
 	/* The host program's SIGCHLD handler must not reap H before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
 	/* Every signal blocked (the keeper waits for them with sigwaitinfo), all at default. */
-	ret = nsj_spawn(NSJ_KEEPER_PATH, argv, cpipe[0], report[1], true, &h);
+	ret = nsj_spawn(NSJ_KEEPER_PATH, argv, cpipe[0], report[1], NULL, 0, true, &h);
 	close(report[1]);
 	close(cpipe[0]);
 	if (ret != 0) {

@@ -43,7 +43,8 @@ int nsj_pipe_above_stdio(int fds[2])
 	return -EMFILE;
 }
 
-int nsj_spawn(const char *path, char *const argv[], int in, int out, bool block_all, pid_t *pid)
+int nsj_spawn(const char *path, char *const argv[], int in, int out, const int *pass, int npass,
+	      bool block_all, pid_t *pid)
 {
 	char *const envp[] = { NULL };
 	posix_spawn_file_actions_t fa;
@@ -62,7 +63,9 @@ int nsj_spawn(const char *path, char *const argv[], int in, int out, bool block_
 		      : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	ret = ret ? ret : posix_spawn_file_actions_adddup2(&fa, out, 1);
 	ret = ret ? ret : posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
-	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	for (int i = 0; i < npass && ret == 0; i++)
+		ret = posix_spawn_file_actions_adddup2(&fa, pass[i], 3 + i);
+	ret = ret ? ret : posix_spawn_file_actions_addclosefrom_np(&fa, 3 + npass);
 	ret = ret ? ret : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	ret = ret ? ret : posix_spawnattr_setsigmask(&at, &mask);
 	ret = ret ? ret : posix_spawnattr_setsigdefault(&at, &all);
