@@ -26,6 +26,7 @@ mkdir -p "$W"
 renice -n -20 -p $$ >/dev/null 2>&1 || true
 say() { printf 'bench-net [%3ds]: %s\n' $((SECONDS - T0)) "$*" >&2; }
 die() { say "FAILED: $*"; exit 1; }
+. bench/settle.sh
 calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
 declare -A V
 g() { echo "${V[$1]:-0}"; }
@@ -60,6 +61,7 @@ cp /etc/security/pam_nsjail-out.conf "$CONF"
 printf 'account required pam_permit.so\nsession required pam_permit.so\n' >"$PAMD/b-permit"
 PB=$BB/pam-bench
 
+settle # bench/run.sh's teardown, or an earlier run's, is freed in the background
 # ---- 1. first logins ------------------------------------------------------------------------------
 # Users: outbound from BASE+NMAX, loopback and no-net after them; pam_permit as a reference.
 U=$((BASE + NMAX))
@@ -143,6 +145,7 @@ V[t.set]=$(med3 set)
 {
 	echo "pam_nsjail network = outbound benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r); provider: $(slirp4netns --version | head -n 1)"
+	echo "before the first figure: the machine $SETTLED"
 	echo
 	echo "First login, µs (a fresh forked child: pam_start + open + close + pam_end; $R each, interleaved)"
 	printf '%-44s %8s %8s %8s %8s\n' case min median p90 "×permit"

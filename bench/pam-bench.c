@@ -13,8 +13,9 @@
  * up (NSS initialised, nsswitch.conf read; with nscd, its cache mapped) and it has logged (a
  * syslog socket connected, the time zone loaded), so that a module's look-up and log lines cost
  * what they cost in those callers. pam-bench does that once, before it forks (caller_state()),
- * so that none of it is in a child's figures. -c leaves it out (a cold child: the first look-up
- * and log line of the process). A USER with
+ * so that none of it is in a child's figures; and before each fork it looks up the user of that
+ * login, as those callers have (with nscd: the user is in its cache). -c leaves both out (a cold
+ * child: the first look-up and log line of the process). A USER with
  * "%d" in it names a different user at every login of that case: BASE, BASE+1, ... (first
  * logins); "bu%d@500" starts that case at 500 instead of BASE. WARMUP rounds are run first and
  * not counted.
@@ -139,6 +140,14 @@ static int one(struct bcase *c, const char *confdir, double *slot, double *in, d
 			 c->base + c->next_user++, pct + 2);
 	else
 		snprintf(user, sizeof(user), "%s", c->user);
+	/*
+	 * The caller has looked this very user up before it opens the session (sshd before it
+	 * authenticates, su, login and cron before PAM). With nscd that leaves the user in its
+	 * cache, where the module's look-up then finds it; the files source keeps nothing, so
+	 * there it changes nothing. Done here, in the parent: in no child's figures.
+	 */
+	if (!cold)
+		(void)getpwnam(user);
 	*slot = -1;
 	t0 = now_us();
 	pid = fork();
