@@ -122,6 +122,9 @@ $(KEEPER): $(KEEPER_OBJ)
 	  $(shell $(CC) -print-file-name=crtbeginS.o) $^ $(MUSL_DIR)/libc.a \
 	  $(shell $(CC) -print-libgcc-file-name) $(shell $(CC) -print-file-name=crtendS.o) \
 	  $(MUSL_DIR)/crtn.o $(ALL_LDFLAGS) -Wl,--gc-sections
+	@# Error texts go through nsj_err_set()'s %m (or libc_compat.h's strerror): never musl's own.
+	@! nm -u $(filter-out %/err.o,$^) | grep -w strerror || { rm -f $@; \
+	  echo "a keeper object calls musl's strerror(): use %m in nsj_err_set()" >&2; exit 1; }
 endif
 
 # The systemd D-Bus call (scope.c) in a program of its own: libsystemd stays out of sshd and

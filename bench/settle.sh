@@ -3,11 +3,12 @@
 # busy_cpus SECONDS: how many CPUs the machine kept busy over SECONDS while this shell slept
 # (user, nice, system, irq, softirq and steal time in /proc/stat, which counts every process and
 # kernel thread, also those outside the world's PID namespace).
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 busy_cpus() {
 	local a b
-	a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+	a=$(busy_ticks)
 	sleep "$1"
-	b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+	b=$(busy_ticks)
 	awk -v a="$a" -v b="$b" -v hz="$(getconf CLK_TCK)" -v s="$1" 'BEGIN { printf "%.2f", (b - a) / (hz * s) }'
 }
 

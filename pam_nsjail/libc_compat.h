@@ -9,7 +9,8 @@
  * this header adds nothing. Include it after the system headers.
  *
  * Only the objects the keeper links use it (setup.c, propagation.c, net.c, util.c); err.c
- * has its own part (nsj_strerror()).
+ * has its own part (nsj_strerror()). Keeper code formats an error with nsj_err_set()'s %m,
+ * which uses glibc's texts; the keeper's link fails when an object calls musl's strerror().
  */
 #ifndef NSJ_LIBC_COMPAT_H
 #define NSJ_LIBC_COMPAT_H

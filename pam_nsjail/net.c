@@ -475,8 +475,7 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 		close_pair(ready);
 		if (exitfd >= 0)
 			close(exitfd);
-		return nsj_err_set(err, ret < 0 ? -ret : EMFILE, "pipe: %s",
-				   strerror(ret < 0 ? -ret : EMFILE));
+		return nsj_err_set(err, ret < 0 ? -ret : EMFILE, "pipe: %m");
 	}
 	/* The host program's SIGCHLD handler must not reap the helper before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
@@ -485,7 +484,7 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 	close(report[1]);
 	close(ready[1]);
 	if (ret < 0) {
-		nsj_err_set(err, -ret, "spawn %s: %s", NSJ_KEEPER_PATH, strerror(-ret));
+		nsj_err_set(err, -ret, "spawn %s: %m", NSJ_KEEPER_PATH);
 	} else {
 		ret = restart_report(report[0], &npid, err);
 		while (waitpid(h, &status, 0) < 0 && errno == EINTR)

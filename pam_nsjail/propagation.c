@@ -254,21 +254,19 @@ int nsj_propagation_host(const struct nsj_policy *p, struct nsj_err *err)
 
 		if (fd < 0) {
 			if (!skippable(fd))
-				ret = nsj_err_set(err, -fd, "propagation path %s: %s", p->prop_paths[i],
-						  strerror(-fd));
+				ret = nsj_err_set(err, -fd, "propagation path %s: %m", p->prop_paths[i]);
 			continue;
 		}
 		root = is_mount_root(fd);
 		if (root < 0)
-			ret = nsj_err_set(err, -root, "propagation path %s: statx: %s", p->prop_paths[i],
-					  strerror(-root));
+			ret = nsj_err_set(err, -root, "propagation path %s: statx: %m", p->prop_paths[i]);
 		else if (root == 0) {
 			struct below b;
 			int r = find_below(p->prop_paths[i], mount_id(fd), &b);
 
 			if (r < 0)
-				ret = nsj_err_set(err, -r, "propagation path %s: mountinfo: %s",
-						  p->prop_paths[i], strerror(-r));
+				ret = nsj_err_set(err, -r, "propagation path %s: mountinfo: %m",
+						  p->prop_paths[i]);
 			else if (!b.unsafe && (b.n == 0 || b.n_top > 0))
 				ret = make_mount_point(fd, p->prop_paths[i], &b, err);
 			below_free(&b);
@@ -290,7 +288,7 @@ static int attach_over(int mnt, const char *path, struct nsj_err *err)
 	int fd = open_dir_path(path), ret = 0;
 
 	if (fd < 0)
-		return nsj_err_set(err, -fd, "propagation path %s: %s", path, strerror(-fd));
+		return nsj_err_set(err, -fd, "propagation path %s: %m", path);
 	if (move_mount(mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		ret = nsj_err_set(err, errno, "propagation path %s: attach: %m", path);
 	close(fd);
@@ -314,8 +312,7 @@ int nsj_propagation_inside(const struct nsj_policy *p, struct nsj_err *err)
 		clones[i] = -1;
 		if (fd < 0) {
 			if (!skippable(fd) && ret == 0)
-				ret = nsj_err_set(err, -fd, "propagation path %s: %s", p->prop_paths[i],
-						  strerror(-fd));
+				ret = nsj_err_set(err, -fd, "propagation path %s: %m", p->prop_paths[i]);
 			continue;
 		}
 		clones[i] = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);

@@ -66,7 +66,7 @@ int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_
 		ret = nsj_write_all(fd, paths, h.paths_len);
 	free(paths);
 	if (ret < 0)
-		return nsj_err_set(err, -ret, "request to the keeper: %s", strerror(-ret));
+		return nsj_err_set(err, -ret, "request to the keeper: %m");
 	return 0;
 }
 
@@ -96,18 +96,18 @@ int nsj_request_read(int fd, struct nsj_policy *p, uid_t *uid, struct nsj_err *e
 	int ret;
 
 	if ((ret = read_exact(fd, &h, sizeof(h))) < 0)
-		return nsj_err_set(err, -ret, "request: %s", strerror(-ret));
+		return nsj_err_set(err, -ret, "request: %m");
 	if (h.magic != REQUEST_MAGIC || h.policy_size != sizeof(*p))
 		return nsj_err_set(err, EPROTO, "request: not from this build's module (reinstall?)");
 	if (h.n_paths > NSJ_REQUEST_MAX_PATHS || h.n_prop > NSJ_REQUEST_MAX_PATHS ||
 	    h.paths_len > (1u << 20))
 		return nsj_err_set(err, E2BIG, "request: too many paths");
 	if ((ret = read_exact(fd, p, sizeof(*p))) < 0)
-		return nsj_err_set(err, -ret, "request: %s", strerror(-ret));
+		return nsj_err_set(err, -ret, "request: %m");
 	if ((paths = malloc(h.paths_len + 1)) == NULL)
 		return nsj_err_set(err, ENOMEM, "request: out of memory");
 	if ((ret = read_exact(fd, paths, h.paths_len)) < 0)
-		return nsj_err_set(err, -ret, "request: %s", strerror(-ret));
+		return nsj_err_set(err, -ret, "request: %m");
 	paths[h.paths_len] = '\0';
 	if (get_paths(paths, h.paths_len, &off, vec, h.n_paths) < 0 ||
 	    get_paths(paths, h.paths_len, &off, pvec, h.n_prop) < 0 || off != h.paths_len)

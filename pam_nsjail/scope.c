@@ -74,7 +74,7 @@ int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct 
 		argv[7] = attach ? (char *)"--attach" : NULL;
 	}
 	if ((ret = nsj_pipe_above_stdio(fds)) < 0)
-		return nsj_err_set(err, -ret, "systemd scope: pipe: %s", strerror(-ret));
+		return nsj_err_set(err, -ret, "systemd scope: pipe: %m");
 	/* The host program's SIGCHLD handler must not reap the helper before we do. */
 	sigaction(SIGCHLD, &dfl, &old);
 	ret = nsj_spawn(NSJ_SCOPE_PATH, argv, -1, fds[1], NULL, 0, false, &h);
@@ -87,7 +87,7 @@ int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct 
 	sigaction(SIGCHLD, &old, NULL);
 	close(fds[0]);
 	if (ret != 0)
-		return nsj_err_set(err, ret, "systemd scope: spawn %s: %s", NSJ_SCOPE_PATH, strerror(ret));
+		return nsj_err_set(err, ret, "systemd scope: spawn %s: %m", NSJ_SCOPE_PATH);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return nsj_err_set(err, ECHILD, "systemd scope for the %s: %s",
 				   attach ? "network provider" : "keeper",
