@@ -8,7 +8,8 @@
  * instead (its creator died before recording it), then puts /dev/null on stdin; reaps orphans;
  * on SIGTERM/SIGINT/SIGHUP ends every process of the set, removes its record and exits; with
  * --idle N, exits after N seconds with no process in the set but itself and removes its record.
- * Every later join sends SIGUSR1, which restarts the idle clock.
+ * With --idle, every later join sends SIGUSR1, which restarts the idle clock (a keeper without
+ * one is not woken by a join).
  *
  * Usage: nsjail-keeper --uid UID --pin-dir DIR [--idle SECONDS] [--record|--no-record] [--create]
  *        (reexec() adds --ready, and --net-exit FD with network = outbound)

@@ -278,6 +278,7 @@ struct nsj_record {
 	unsigned sec_index;
 	pid_t net_pid;             /* network = outbound: the provider (host pid), else 0 */
 	unsigned long long net_start; /* its starttime */
+	long long idle;            /* the keeper's --idle; -1: not recorded (an older module's) */
 	/* Not recorded: set by the login path when the recorded provider had died. */
 	pid_t net_old;             /* the provider that died, or 0 */
 	bool net_gone;             /* ...and could not be restarted: net_error says why */

@@ -153,6 +153,7 @@ static int parse_record(char *buf, struct nsj_record *r)
 	bool have_start = false;
 
 	memset(r, 0, sizeof(*r));
+	r->idle = -1;
 	line = strtok_r(buf, "\n", &save);
 	if (line == NULL || sscanf(line, "%d", &r->pid) != 1 || r->pid <= 1)
 		return -EINVAL;
@@ -181,6 +182,8 @@ static int parse_record(char *buf, struct nsj_record *r)
 			r->net_pid = (pid_t)strtol(val, NULL, 10);
 		} else if (strcmp(key, "provider_start") == 0) {
 			r->net_start = strtoull(val, NULL, 10);
+		} else if (strcmp(key, "idle") == 0) {
+			r->idle = strtoll(val, NULL, 10);
 		}
 	}
 	/* A record that cannot name the keeper's mount namespace cannot be verified. */
@@ -231,6 +234,8 @@ int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)
 	if (r->net_pid > 0)
 		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "provider %d\nprovider_start %llu\n",
 				(int)r->net_pid, r->net_start);
+	if (r->idle >= 0)
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "idle %lld\n", r->idle);
 	unlinkat(udir, RECORD_TMP, 0);
 	fd = openat(udir, RECORD_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -80,6 +80,7 @@ conf 'default { idle_timeout = 1  tmp_size = "16M" }'
 as dave true
 kp=$(keeper_pid dave)
 check "idle_timeout: the set exists after logout" test -n "$kp"
+check "idle_timeout: the record names the keeper's timeout" grep -qx 'idle 1' $PIN/3004/keeper
 for i in $(seq 60); do [ -d /proc/$kp ] || break; sleep 0.1; done
 check "idle_timeout: the keeper exits after the timeout" test ! -d /proc/$kp
 check "idle_timeout: the record is removed" test ! -e $PIN/3004
@@ -90,6 +91,26 @@ sleep 2
 check "idle_timeout: a running process keeps the set" test -d /proc/$kp
 for i in $(seq 80); do [ -d /proc/$kp ] || break; sleep 0.1; done
 check "idle_timeout: ended once the last process is gone" test ! -d /proc/$kp
+# every login restarts the idle clock: logins 1.2 s apart keep a set with a 2 s timeout, whose
+# keeper checks every second, alive for 3.6 s; left alone, it ends
+conf 'default { idle_timeout = 2  tmp_size = "16M" }'
+as dave true
+kp=$(keeper_pid dave)
+for i in 1 2 3; do sleep 1.2; as dave true; done
+check "idle_timeout: each login restarts the idle clock" test -d /proc/$kp
+is "$(keeper_pid dave)" "$kp" "idle_timeout: ...the same keeper all along"
+for i in $(seq 60); do [ -d /proc/$kp ] || break; sleep 0.1; done
+check "idle_timeout: ended once logins stop" test ! -d /proc/$kp
+# without a timeout (the default) the record says so, and a login does not wake the keeper
+conf 'default { tmp_size = "16M" }'
+as dave true
+kp=$(keeper_pid dave)
+check "no idle_timeout: the record says so" grep -qx 'idle 0' $PIN/3004/keeper
+sw=$(awk '/^voluntary_ctxt_switches/ { print $2 }' /proc/$kp/status)
+as dave true
+as dave true
+is "$(awk '/^voluntary_ctxt_switches/ { print $2 }' /proc/$kp/status)" "$sw" "no idle_timeout: a rejoin does not wake the keeper"
+nsjailctl reset dave >/dev/null
 
 # --- propagation: host mounts reach the set; set mounts stay inside --------------------
 conf 'default { tmp_size = "16M" }'
