@@ -10,7 +10,9 @@
  * login, and no clock or inode is trusted. The directory is root:root 0700 like pin_dir; an
  * entry that is not root's regular 0600 file, or is malformed in any way, is a miss (then parsed
  * and replaced). Only valid configs are cached: errors are always reported from a real parse.
- * Entries are written to a temporary name and renamed into place.
+ * Entries are written to a temporary name and renamed into place. An entry also keeps the
+ * text's nsj_text_hash(), which live.c compares with a set's record: a hit does not hash the
+ * text again (4.8 KB, ~10 us a login).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,13 +25,14 @@
 
 #include "nsj.h"
 
-#define CACHE_MAGIC "nsjcfg02" /* 02: system_bus, network */
+#define CACHE_MAGIC "nsjcfg03" /* 02: system_bus, network; 03: text_hash */
 #define CACHE_MAX   (4u << 20) /* path + a text of at most 1 MiB + its parse */
 
 struct cache_hdr {
 	char magic[8];
 	uint32_t abi; /* layout of what is serialised: sizes of the structs it came from */
 	uint32_t path_len, text_len, data_len;
+	uint64_t text_hash; /* nsj_text_hash() of the text, which a hit has just compared */
 };
 
 static uint32_t abi(void)
@@ -350,8 +353,9 @@ static struct nsj_config *lookup(int dfd, const char *name, const char *path, co
 	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) == 0 && h.abi == abi() &&
 	    h.path_len == path_len && h.text_len == text_len &&
 	    (uint64_t)sizeof(h) + h.path_len + h.text_len + h.data_len == len &&
-	    memcmp(p, path, path_len) == 0 && memcmp(p + path_len, text, text_len) == 0)
-		nsj_config_deserialize(p + path_len + text_len, h.data_len, path, &c);
+	    memcmp(p, path, path_len) == 0 && memcmp(p + path_len, text, text_len) == 0 &&
+	    nsj_config_deserialize(p + path_len + text_len, h.data_len, path, &c) == 0)
+		c->text_hash = h.text_hash; /* the text is the cached one: not hashed again */
 	free(buf);
 	return c;
 }
@@ -370,6 +374,7 @@ static void store(int dfd, const char *name, const char *path, const char *text,
 	h.path_len = (uint32_t)strlen(path);
 	h.text_len = (uint32_t)text_len;
 	h.data_len = (uint32_t)data_len;
+	h.text_hash = c->text_hash;
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", name, (int)getpid());
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -409,8 +414,6 @@ int nsj_config_load_cached(const char *path, const char *cache_dir, struct nsj_c
 		if (r == 0 && dfd >= 0)
 			store(dfd, name, path, text, len, *out);
 	}
-	if (r == 0) /* not in the cached parse: it is the text's, which was just read */
-		(*out)->text_hash = nsj_text_hash(text, len);
 	if (dfd >= 0)
 		close(dfd);
 	free(text);
