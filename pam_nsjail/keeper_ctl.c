@@ -66,7 +66,6 @@ static int check_status(pid_t pid, bool need_init)
 	char path[64], text[4096];
 	const char *v;
 	bool root = false, init = false;
-	unsigned ruid, euid;
 	ssize_t len;
 	int fd;
 
@@ -80,8 +79,14 @@ static int check_status(pid_t pid, bool need_init)
 	if (len < 0)
 		return -EIO;
 	text[len] = '\0';
-	if ((v = status_field(text, "Uid")) != NULL && sscanf(v, " %u %u", &ruid, &euid) == 2)
-		root = ruid == 0 && euid == 0;
+	if ((v = status_field(text, "Uid")) != NULL) { /* "Uid:\t<real>\t<effective>\t..." */
+		char *end;
+		unsigned long ruid = strtoul(v, &end, 10), euid = 1;
+
+		if (end != v && (*end == '\t' || *end == ' '))
+			euid = strtoul(end, &end, 10);
+		root = ruid == 0 && euid == 0 && (*end == '\t' || *end == ' ' || *end == '\n');
+	}
 	if ((v = status_field(text, "NSpid")) != NULL) {
 		/* "NSpid:\t<pid in the host>\t...\t<pid in its own>": more than one, the last 1. */
 		const char *end = strchr(v, '\n'), *last = v, *q;
