@@ -27,11 +27,6 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-static int pidfd_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
 int nsj_ns_read(pid_t pid, struct nsj_record *r, struct nsj_err *err)
 {
 	char path[64];
@@ -126,7 +121,7 @@ static int verify(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 			return nsj_err_set(err, ESRCH, "pid %d: %s namespace differs from the record",
 					   (int)r->pid, nsj_ns_name(k));
 	/* Still the same process? (it may have died after the reads above) */
-	if (pidfd >= 0 && pidfd_signal(pidfd, 0) < 0)
+	if (pidfd >= 0 && nsj_pidfd_signal(pidfd, 0) < 0)
 		return nsj_err_set(err, ESRCH, "keeper %d is gone", (int)r->pid);
 	return 0;
 }
@@ -194,7 +189,7 @@ static int wait_exit(int pidfd, int timeout_ms)
 
 int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err)
 {
-	if (pidfd_signal(pidfd, SIGTERM) < 0) {
+	if (nsj_pidfd_signal(pidfd, SIGTERM) < 0) {
 		if (errno == ESRCH)
 			return 0;
 		return nsj_err_set(err, errno, "signal keeper: %m");
@@ -202,7 +197,7 @@ int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err)
 	if (wait_exit(pidfd, timeout_ms) == 0)
 		return 0;
 	/* The kernel kills every process of a PID namespace whose init dies. */
-	if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+	if (nsj_pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
 		return nsj_err_set(err, errno, "kill keeper: %m");
 	if (wait_exit(pidfd, 10000) < 0)
 		return nsj_err_set(err, ETIMEDOUT, "keeper did not exit after SIGKILL");

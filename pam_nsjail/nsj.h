@@ -512,6 +512,7 @@ int nsj_spawn(const char *path, char *const argv[], int in, int out, const int *
 /* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
 /* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */
+int nsj_pidfd_signal(int pidfd, int sig);
 int nsj_proc_start(pid_t pid, unsigned long long *start, char *state);
 uint64_t nsj_now_us(void);
 /* Parse "512M", "64k", "1G", "1048576" into bytes; -EINVAL on anything else. */

@@ -33,11 +33,6 @@
 #include "nsj.h"
 #include "setup.h"
 
-static int pidfd_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
 const char *nsj_action_name(enum nsj_action a)
 {
 	static const char *const names[] = { "created", "joined", "repaired",
@@ -235,7 +230,7 @@ static int join_procfs(int pidfd, const struct nsj_record *r, struct nsj_err *er
 		if (own[i] < 0)
 			ret = nsj_err_set(err, errno, "%s: %m", path);
 	}
-	if (ret == 0 && pidfd >= 0 && pidfd_signal(pidfd, 0) < 0)
+	if (ret == 0 && pidfd >= 0 && nsj_pidfd_signal(pidfd, 0) < 0)
 		ret = nsj_err_set(err, ESRCH, "keeper %d is gone", (int)r->pid);
 	for (; ret == 0 && joined < NSJ_NS_COUNT; joined++)
 		if (fds[joined] >= 0 && setns(fds[joined], nsj_ns_clone_flag(order[joined])) < 0) {
@@ -347,7 +342,7 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 	 * wake-up, an IPI to the other CPU, costs a rejoin ~40 us (make bench).
 	 */
 	if (r->idle != 0)
-		pidfd_signal(pidfd, SIGUSR1);
+		nsj_pidfd_signal(pidfd, SIGUSR1);
 	ret = session_join(p, pidfd, r, err);
 	if (ret < 0) {
 		close(pidfd);
@@ -378,7 +373,7 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	if (ret == 0)
 		ret = session_join(p, pidfd, r, err);
 	if (ret < 0) {
-		pidfd_signal(pidfd, SIGKILL);
+		nsj_pidfd_signal(pidfd, SIGKILL);
 		close(pidfd);
 		return ret;
 	}

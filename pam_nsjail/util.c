@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +134,12 @@ int nsj_thread_count(void)
 	if (stat("/proc/self/task", &st) < 0)
 		return -errno;
 	return st.st_nlink > 2 ? (int)(st.st_nlink - 2) : -ENOENT;
+}
+
+/* pidfd_send_signal(2) without siginfo; musl (the keeper's libc) has no wrapper for it. */
+int nsj_pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
 int nsj_proc_start(pid_t pid, unsigned long long *start, char *state)
