@@ -87,7 +87,9 @@ pss_avg() { # mean Pss (KiB) of every recorded keeper
 # A time in µs for the table: one decimal below 100.
 us() { awk -v x="$1" 'BEGIN { printf (x < 100 ? "%.1f" : "%.0f"), x }'; }
 g() { echo "${V[$1]:-0}"; }
-verdict() { awk -v x="$1" -v g="$2" 'BEGIN { print (x !~ /^[0-9.]+$/ || x == 0 ? "n/a" : x + 0 <= g + 0 ? "PASS" : "MISS") }'; }
+# PASS/MISS of figure $1 against goal $2 (at most). n/a: no figure. A difference of two medians
+# (the account line's share) can come out below zero: a cost too small to see, within the goal.
+verdict() { awk -v x="$1" -v g="$2" 'BEGIN { print (x !~ /^-?[0-9.]+$/ || x == 0 ? "n/a" : x + 0 <= g + 0 ? "PASS" : "MISS") }'; }
 
 # ---- host mount events (propagation_paths) ---------------------------------------------------
 # The host's cost of one mount(2) + umount(2) of a tmpfs (bench/floor.c mountpair), outside the
