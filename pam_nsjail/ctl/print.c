@@ -293,6 +293,11 @@ void print_set(const struct nsj_record *r, bool alive, const char *pin_dir)
 	printf("%-11s %s\n", "started:", buf);
 	fmt_age(r->created, buf, sizeof(buf));
 	printf("%-11s %s\n", "age:", buf);
+	/* The keeper's idle_timeout, fixed when the set was made; not in an older module's record. */
+	if (r->idle > 0)
+		printf("%-11s %lld s\n", "idle:", r->idle);
+	else
+		printf("%-11s %s\n", "idle:", r->idle == 0 ? "none" : "-");
 	fmt_ns(r, buf, sizeof(buf));
 	printf("%-11s %s\n", "namespaces:", buf);
 	printf("%-11s %s/%u/keeper\n", "record:", pin_dir, (unsigned)r->uid);
