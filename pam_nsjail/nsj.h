@@ -344,6 +344,12 @@ int nsj_keeper_count_procs(const struct nsj_record *r);
  */
 int nsj_keeper_stop(int pidfd, int timeout_ms, struct nsj_err *err);
 
+/*
+ * Before a join (a login, nsjailctl enter): restart the idle clock of the keeper recorded in r
+ * (SIGUSR1, keeper.c), if it has one; a keeper without (r->idle == 0) is not woken.
+ */
+void nsj_keeper_touch(int pidfd, const struct nsj_record *r);
+
 /* ---- the network provider of network = outbound (net.c) ----------------------------- */
 
 /* The addresses slirp4netns --configure gives a set (its defaults). */
@@ -511,8 +517,9 @@ int nsj_spawn(const char *path, char *const argv[], int in, int out, const int *
 	      bool block_all, pid_t *pid);
 /* Threads of the calling process (from /proc/self/task); -errno on failure. */
 int nsj_thread_count(void);
-/* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */
+/* pidfd_send_signal(2) without siginfo: 0, or -1 with errno. */
 int nsj_pidfd_signal(int pidfd, int sig);
+/* starttime of pid (field 22 of /proc/PID/stat) and its state letter. */
 int nsj_proc_start(pid_t pid, unsigned long long *start, char *state);
 uint64_t nsj_now_us(void);
 /* Parse "512M", "64k", "1G", "1048576" into bytes; -EINVAL on anything else. */

@@ -336,13 +336,8 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 	}
 	/* Before the join, while the host's /proc is ours; the glue logs what happened. */
 	nsj_net_revive(udir, pidfd, r);
-	/*
-	 * Reset the keeper's idle clock before joining, under the lock (see keeper.c). A keeper
-	 * without one (idle_timeout = 0, the default) is not woken for nothing: on a VM that
-	 * wake-up, an IPI to the other CPU, costs a rejoin ~40 us (make bench).
-	 */
-	if (r->idle != 0)
-		nsj_pidfd_signal(pidfd, SIGUSR1);
+	/* Reset the keeper's idle clock before joining, under the lock (see keeper.c). */
+	nsj_keeper_touch(pidfd, r);
 	ret = session_join(p, pidfd, r, err);
 	if (ret < 0) {
 		close(pidfd);

@@ -136,7 +136,7 @@ int nsj_thread_count(void)
 	return st.st_nlink > 2 ? (int)(st.st_nlink - 2) : -ENOENT;
 }
 
-/* pidfd_send_signal(2) without siginfo; musl (the keeper's libc) has no wrapper for it. */
+/* musl (the keeper's libc) has no wrapper for pidfd_send_signal(2). */
 int nsj_pidfd_signal(int pidfd, int sig)
 {
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,7 +144,7 @@ static int join_and_run(int pidfd, const struct nsj_record *r, const struct targ
 	int ret;
 
 	/* Like a login: restarts the keeper's idle clock so the set is not ended under us. */
-	syscall(SYS_pidfd_send_signal, pidfd, SIGUSR1, NULL, 0);
+	nsj_keeper_touch(pidfd, r);
 	ret = nsj_set_join(pidfd, r, &e);
 	close(pidfd);
 	if (ret < 0)
