@@ -6,6 +6,14 @@
  * nsjailctl). A recorded pid is trusted only through a pidfd opened *before* the checks: if the
  * pid was recycled in between, the start time read afterwards is the new process's and the
  * check fails, and once the checks pass the pidfd can only ever name that same process.
+ *
+ * Since Linux 6.9 a pidfd is a file of pidfs, and on a 64-bit kernel its inode number names one
+ * process for the whole boot: the kernel never gives it to another (pidfd_open(2); systemd's
+ * $MAINPIDFDID is that number). A keeper recorded with it and the boot's id is recognised by
+ * an fstat() of the new pidfd, with certainty, where a start time (in 10 ms ticks) and the
+ * checks around it only make a mistake unlikely. The keeper never changes its namespaces or
+ * its uid after it is recorded, so what the /proc checks established follows from identity;
+ * the owner is checked still (through PIDFD_GET_INFO where the kernel has it, 6.13).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -16,11 +24,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nsj.h"
+
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC 0x50494446
+#endif
+
+/*
+ * struct pidfd_info of <linux/pidfd.h>, Linux 6.13 (Debian 12's headers are 6.1's): its first,
+ * 64-byte layout, which the kernel takes from then on. Only mask, ruid and euid are read.
+ */
+struct nsj_pidfd_info {
+	/* cppcheck-suppress unusedStructMember */
+	uint64_t mask, cgroupid;
+	/* cppcheck-suppress unusedStructMember */
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid, spare0;
+};
+#define NSJ_PIDFD_GET_INFO _IOWR(0xFF, 11, struct nsj_pidfd_info)
+#define NSJ_PIDFD_INFO_CREDS 2u
 
 static int pidfd_open_(pid_t pid)
 {
@@ -98,6 +125,76 @@ static int check_status(pid_t pid, bool need_init)
 	return root && (init || !need_init) ? 0 : -ESRCH;
 }
 
+static int boot_id(char out[NSJ_BOOT_ID_LEN + 1])
+{
+	char buf[64];
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n != NSJ_BOOT_ID_LEN + 1 || buf[NSJ_BOOT_ID_LEN] != '\n')
+		return -EIO;
+	memcpy(out, buf, NSJ_BOOT_ID_LEN);
+	out[NSJ_BOOT_ID_LEN] = '\0';
+	return 0;
+}
+
+int nsj_pidfd_ident(int pidfd, struct nsj_record *r)
+{
+	struct statfs sf;
+	struct stat st;
+
+	/* On 32-bit kernels pidfs hands out 32-bit inode numbers again, as pids. */
+	if (sizeof(long) < 8 || fstatfs(pidfd, &sf) < 0 || sf.f_type != PID_FS_MAGIC ||
+	    fstat(pidfd, &st) < 0 || boot_id(r->boot) < 0) {
+		r->boot[0] = '\0';
+		return -EOPNOTSUPP;
+	}
+	r->pidfs_ino = st.st_ino;
+	r->pidfs_dev = st.st_dev;
+	return 0;
+}
+
+/* Has the process of pidfd exited (a zombie included)? A pidfd is readable from then on. */
+static bool pidfd_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/* The keeper recorded by its pidfs inode; -EOPNOTSUPP: check it the other way. */
+static int verify_pidfs(int pidfd, const struct nsj_record *r, struct nsj_err *err)
+{
+	struct nsj_pidfd_info info = { .mask = NSJ_PIDFD_INFO_CREDS };
+	char boot[NSJ_BOOT_ID_LEN + 1];
+	struct stat st;
+	int got;
+
+	if (boot_id(boot) < 0)
+		return -EOPNOTSUPP;
+	if (strcmp(boot, r->boot) != 0)
+		return nsj_err_set(err, ESRCH, "keeper %d was recorded in another boot", (int)r->pid);
+	if (fstat(pidfd, &st) < 0 || st.st_ino != r->pidfs_ino || st.st_dev != r->pidfs_dev)
+		return nsj_err_set(err, ESRCH, "pid %d is another process now (pidfd inode differs)",
+				   (int)r->pid);
+	got = ioctl(pidfd, NSJ_PIDFD_GET_INFO, &info);
+	if (got == 0 && (info.mask & NSJ_PIDFD_INFO_CREDS)) {
+		if (info.ruid != 0 || info.euid != 0)
+			return nsj_err_set(err, ESRCH, "pid %d is not owned by root", (int)r->pid);
+	} else if ((got == 0 || errno != ESRCH) &&
+		   check_status(r->pid, r->kinds & NSJ_NSF(NSJ_NS_PID)) < 0) {
+		/* No PIDFD_GET_INFO (6.9-6.12): status, which the exit check below confirms. */
+		return nsj_err_set(err, ESRCH, "pid %d is not a root-owned namespace init", (int)r->pid);
+	}
+	if (pidfd_exited(pidfd))
+		return nsj_err_set(err, ESRCH, "keeper %d has exited", (int)r->pid);
+	return 0;
+}
+
 static int verify(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 {
 	unsigned long long start;
@@ -105,6 +202,11 @@ static int verify(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 	char state;
 	struct nsj_err ignore = { 0 };
 
+	if (r->pidfs_ino != 0 && r->boot[0] != '\0') {
+		int ret = verify_pidfs(pidfd, r, err);
+		if (ret != -EOPNOTSUPP)
+			return ret;
+	}
 	if (nsj_proc_start(r->pid, &start, &state) < 0)
 		return nsj_err_set(err, ESRCH, "keeper %d is gone", (int)r->pid);
 	if (start != r->start)

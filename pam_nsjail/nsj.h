@@ -264,6 +264,9 @@ int nsj_policy_for_section(const struct nsj_config *c, const struct nsj_user *u,
 /* ---- pin directory, locks and records (record.c) -------------------------------------- */
 
 /* What is written to <pin_dir>/<uid>/keeper: enough to recognise the keeper with certainty. */
+/* The text of /proc/sys/kernel/random/boot_id, without its newline. */
+#define NSJ_BOOT_ID_LEN 36
+
 struct nsj_record {
 	pid_t pid;                 /* in the host's (the module's) PID namespace */
 	unsigned long long start;  /* starttime, field 22 of /proc/PID/stat */
@@ -279,6 +282,10 @@ struct nsj_record {
 	pid_t net_pid;             /* network = outbound: the provider (host pid), else 0 */
 	unsigned long long net_start; /* its starttime */
 	long long idle;            /* the keeper's --idle; -1: not recorded (an older module's) */
+	/* The keeper's pidfs inode, on a kernel that names a process by one (0: not recorded). */
+	uint64_t pidfs_ino;
+	uint64_t pidfs_dev;
+	char boot[NSJ_BOOT_ID_LEN + 1]; /* the boot it is from (/proc/sys/kernel/random/boot_id) */
 	/* Not recorded: set by the login path when the recorded provider had died. */
 	pid_t net_old;             /* the provider that died, or 0 */
 	bool net_gone;             /* ...and could not be restarted: net_error says why */
@@ -317,13 +324,20 @@ int nsj_record_list(int pindir, uid_t **uids, size_t *n, struct nsj_err *err);
 /* ---- keepers (keeper_ctl.c) ----------------------------------------------------------- */
 
 /*
- * Is the process recorded in r the keeper the module started? Opens a pidfd first, then checks
- * starttime, that it is PID 1 of its PID namespace, owned by root, not a zombie, and that its
- * namespace inodes equal the record's. On success returns a pidfd (O_CLOEXEC) that is pinned to
- * that very process; -ESRCH when it is gone or is another process (a stale record).
- * Runs in a process that sees the host's /proc.
+ * Is the process recorded in r the keeper the module started? Opens a pidfd first. A record
+ * with the keeper's pidfs inode (nsj_pidfd_ident) is checked by that inode and the boot id,
+ * then that the process is owned by root and has not exited. Any other record: starttime, PID 1
+ * of its PID namespace, owned by root, not a zombie, and namespace inodes equal to the record's.
+ * On success returns a pidfd (O_CLOEXEC) that is pinned to that very process; -ESRCH when it is
+ * gone or is another process (a stale record). Runs in a process that sees the host's /proc.
  */
 int nsj_keeper_verify(const struct nsj_record *r, struct nsj_err *err);
+/*
+ * Fill r->pidfs_ino, pidfs_dev and boot from the new keeper's pidfd: 0, or -EOPNOTSUPP where
+ * the kernel has no pidfs (< 6.9) or its inode numbers can be reused (32-bit), and the fields
+ * stay empty (the keeper is then verified by its start time and the rest).
+ */
+int nsj_pidfd_ident(int pidfd, struct nsj_record *r);
 
 /*
  * Read uid's record from its locked directory udir and verify its keeper: a pidfd when the set

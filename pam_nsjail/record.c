@@ -205,6 +205,14 @@ static int parse_record(char *buf, struct nsj_record *r)
 			r->net_start = strtoull(val, NULL, 10);
 		} else if (strcmp(key, "idle") == 0) {
 			r->idle = strtoll(val, NULL, 10);
+		} else if (strcmp(key, "pidfs") == 0) {
+			r->pidfs_ino = strtoull(val, NULL, 10);
+		} else if (strcmp(key, "pidfsdev") == 0) {
+			r->pidfs_dev = strtoull(val, NULL, 10);
+		} else if (strcmp(key, "boot") == 0) {
+			/* Anything but a boot id leaves it empty: the keeper is then checked by /proc. */
+			if (strlen(val) == NSJ_BOOT_ID_LEN && strspn(val, "0123456789abcdef-") == NSJ_BOOT_ID_LEN)
+				memcpy(r->boot, val, NSJ_BOOT_ID_LEN + 1);
 		}
 	}
 	/* A record that cannot name the keeper's mount namespace cannot be verified. */
@@ -257,6 +265,10 @@ int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)
 				(int)r->net_pid, r->net_start);
 	if (r->idle >= 0)
 		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "idle %lld\n", r->idle);
+	if (r->pidfs_ino != 0 && r->boot[0] != '\0')
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len,
+				"pidfs %" PRIu64 "\npidfsdev %" PRIu64 "\nboot %s\n",
+				r->pidfs_ino, r->pidfs_dev, r->boot);
 	unlinkat(udir, RECORD_TMP, 0);
 	fd = openat(udir, RECORD_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -158,6 +158,7 @@ int nsj_set_create(const struct nsj_policy *p, const struct nsj_user *u, struct 
 	r->sec_kind = p->sec_kind;
 	r->sec_index = p->sec_index;
 	r->idle = p->idle_timeout;
+	nsj_pidfd_ident(pidfd, r); /* where it cannot, the keeper is checked through /proc */
 	ret = nsj_proc_start(kpid, &r->start, &state);
 	if (ret == 0 && (state == 'Z' || state == 'X'))
 		ret = -ESRCH;

@@ -60,6 +60,82 @@ chmod 0666 $rec/keeper
 as bob true
 isnt "$(keeper_pid bob)" "$pidb" "a group/other-writable record is replaced, not trusted"
 
+# --- a keeper recorded by its pidfs inode (Linux >= 6.9, 64-bit) -------------------------
+# pidfs_ino PID: the inode number of a pidfd of PID
+pidfs_ino() { python3 -c 'import os, sys; print(os.fstat(os.pidfd_open(int(sys.argv[1]))).st_ino)' "$1"; }
+rec_field() { awk -v k="$1" '$1 == k {print $2}' "$PIN/$(id -u "$2")/keeper"; }
+# set_field KEY VALUE USER: the user's record with KEY's value replaced (or the line dropped)
+set_field() {
+	local f=$PIN/$(id -u "$3")/keeper
+	awk -v k="$1" -v v="$2" '$1 != k {print; next} v != "" {print k, v}' "$f" >"$f.t"
+	chmod 0600 "$f.t"
+	mv "$f.t" "$f"
+}
+sleep 300 &
+s1=$!
+sleep 300 &
+s2=$!
+# a kernel without pidfs gives every pidfd one anonymous inode
+if [ "$(uname -m)" = x86_64 ] && [ "$(pidfs_ino $s1)" != "$(pidfs_ino $s2)" ]; then
+	kill $s1 $s2
+	as bob true
+	kb=$(keeper_pid bob)
+	is "$(rec_field pidfs bob):$(rec_field boot bob)" "$(pidfs_ino "$kb"):$(cat /proc/sys/kernel/random/boot_id)" \
+		"the record names the keeper by its pidfs inode, and this boot"
+	strace -f -qq -o /run/world/strace.log -e trace=openat,open,stat,newfstatat,statx,readlink "$HARNESS" -d "$PAMD" \
+		-s nsjail-test -u bob -- /bin/true
+	is "$(grep -c "/proc/$kb/" /run/world/strace.log)" "0" "...so a rejoin recognises it without reading its /proc files"
+	check "...and joins it" log_has "user=bob .*action=joined"
+	bob_ns=$(as bob 'readlink /proc/self/ns/mnt')
+	is "$bob_ns" "$(readlink /proc/$kb/ns/mnt)" "...its namespaces"
+	rm -f /run/world/strace.log
+	# an older module's record (no pidfs lines) is checked through /proc, and still joined
+	set_field pidfs "" bob
+	set_field boot "" bob
+	is "$(as bob 'readlink /proc/self/ns/mnt'):$(keeper_pid bob)" "$bob_ns:$kb" \
+		"a record without the pidfs inode (an older module's) is still joined, after the /proc checks"
+	# the keeper alive, its record naming another pidfs inode or another boot: never joined
+	kill -KILL "$kb"
+	sleep 0.1
+	for t in "pidfs $(($(pidfs_ino "$kb") + 1)):another pidfs inode" \
+		"boot 0b2c1f8e-0000-4000-8000-000000000000:another boot's id"; do
+		as bob true
+		kb=$(keeper_pid bob)
+		bob_ns=$(readlink /proc/$kb/ns/mnt)
+		n=$(grep -c 'user=bob .*action=repaired' "$NSJ_LOG")
+		f=${t%%:*}
+		set_field "${f%% *}" "${f#* }" bob
+		like "$("$NSJAILCTL" show bob)" 'state: +stale' "nsjailctl show: a live keeper recorded with ${t#*:} is stale"
+		isnt "$(as bob 'readlink /proc/self/ns/mnt')" "$bob_ns" "a live keeper recorded with ${t#*:} is not joined"
+		log_sync
+		is "$(grep -c 'user=bob .*action=repaired' "$NSJ_LOG")" "$((n + 1))" "...the set is repaired"
+		kill -KILL "$kb"
+	done
+	# a process of the user's, recorded with its true pidfs inode, start time and namespaces
+	setpriv --reuid=3002 --regid=3002 --init-groups -- sleep 300 &
+	decoy=$!
+	sleep 0.2
+	as bob true
+	kb=$(keeper_pid bob)
+	printf '%s\nstart %s\nuid 3002\nuser bob\ncreated 0\nnsdev %s\n' "$decoy" \
+		"$(awk '{print $22}' /proc/$decoy/stat)" "$(stat -L -c %d /proc/$decoy/ns/mnt)" >$rec/keeper.t
+	for k in mnt ipc uts pid; do echo "$k $(stat -L -c %i /proc/$decoy/ns/$k)"; done >>$rec/keeper.t
+	# (idle 0: a joined keeper with a timeout would get a SIGUSR1, which ends a sleep)
+	printf 'idle 0\npidfs %s\npidfsdev %s\nboot %s\n' "$(pidfs_ino $decoy)" "$(rec_field pidfsdev bob)" \
+		"$(cat /proc/sys/kernel/random/boot_id)" >>$rec/keeper.t
+	chmod 0600 $rec/keeper.t
+	mv $rec/keeper.t $rec/keeper
+	like "$("$NSJAILCTL" show bob)" 'state: +stale' "nsjailctl show: the user's own process recorded by its pidfs inode is stale"
+	ns=$(as bob 'readlink /proc/self/ns/mnt; cat /proc/1/comm' 2>&1 | tr '\n' ' ')
+	like "$ns" '^mnt:\[[0-9]+\] nsjail-keeper $' \
+		"a record naming the user's own process by its true pidfs inode: the login lands in a set of its own keeper"
+	isnt "${ns%% *}" "$(readlink /proc/$decoy/ns/mnt)" "...not in the process's namespaces (not root's)"
+	kill $decoy "$kb" 2>/dev/null
+else
+	kill $s1 $s2
+	skip "pidfs identity" "this kernel has no pidfs (Linux < 6.9) or is not 64-bit"
+fi
+
 # --- persist = false: a set per session, torn down at close ----------------------------
 conf 'default { persist = false  tmp_size = "16M" }'
 as carol 'touch /tmp/mark; sleep 2' &
