@@ -290,6 +290,8 @@ struct nsj_record {
 	pid_t net_old;             /* the provider that died, or 0 */
 	bool net_gone;             /* ...and could not be restarted: net_error says why */
 	char net_error[256];
+	/* Not recorded: why the recorded set was not trusted, when the login replaced it. */
+	char replaced[256];
 };
 
 /*

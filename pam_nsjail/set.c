@@ -324,10 +324,13 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 	int pidfd, ret;
 
 	pidfd = nsj_record_check(udir, u->uid, r, &why);
-	if (pidfd == -ENOENT || pidfd == -ESRCH)
+	if (pidfd == -ENOENT)
 		return pidfd;
-	if (pidfd == -EINVAL || pidfd == -EPERM)
-		return -ESRCH; /* tampered or malformed: never trusted, replaced */
+	if (pidfd == -ESRCH || pidfd == -EINVAL || pidfd == -EPERM) {
+		/* Stale, or tampered or malformed: never trusted, replaced. err says why, for the log. */
+		*err = why;
+		return -ESRCH;
+	}
 	if (pidfd < 0)
 		return nsj_err_set(err, -pidfd, "%s", why.msg);
 	/* Replaced since it was peeked at: the groups decide again. */
@@ -448,9 +451,15 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 	} else if ((pidfd == -ENOENT || pidfd == -ESRCH) && p->from_record) {
 		pidfd = -ESTALE; /* a set is made only under a policy resolved in full */
 	} else if (pidfd == -ENOENT || pidfd == -ESRCH) {
+		char why[sizeof(r->replaced)];
+
+		why[0] = '\0';
+		if (pidfd == -ESRCH)
+			nsj_err_first(err, why, sizeof(why));
 		*action = pidfd == -ENOENT ? NSJ_ACT_CREATED : NSJ_ACT_REPAIRED;
 		nsj_err_clear(err);
 		pidfd = create_and_join(p, u, udir, r, err);
+		memcpy(r->replaced, why, sizeof(why));
 	}
 	close(udir); /* unlocks */
 	close(pindir);

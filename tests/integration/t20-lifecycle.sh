@@ -25,7 +25,7 @@ kill -KILL "$old"
 sleep 0.2
 as alice 'test ! -e /tmp/old-set'
 ok_new=$?
-check "keeper killed: next login logs action=repaired" log_has 'user=alice .*action=repaired'
+check "keeper killed: next login logs action=repaired, and why" log_has "user=alice .*action=repaired (keeper $old is gone)\$"
 # (namespace inode numbers are recycled by the kernel: compare contents, not numbers)
 is "$ok_new" "0" "the repaired set is a new one (the old set's /tmp is gone)"
 isnt "$(keeper_pid alice)" "$old" "the record names the new keeper"
@@ -45,7 +45,7 @@ printf '%s\nstart %s\nuid 3002\nuser bob\ncreated 0\nnsdev %s\nmnt %s\nipc 1\nut
 	"$decoy_pid" "$start" "$(stat -L -c %d /proc/$decoy_pid/ns/mnt)" "$(stat -L -c %i /proc/$decoy_pid/ns/mnt)" >$rec/keeper
 bob_ns=$(as bob 'readlink /proc/self/ns/mnt')
 isnt "$bob_ns" "$(readlink /proc/$decoy_pid/ns/mnt)" "a record naming another live process is not joined"
-check "it is replaced: action=repaired" log_has 'user=bob .*action=repaired'
+check "it is replaced: action=repaired, and why" log_has "user=bob .*action=repaired (pid $decoy_pid is not a root-owned namespace init)\$"
 isnt "$(keeper_pid bob)" "$decoy_pid" "the record now names bob's own keeper"
 kill $decoy 2>/dev/null
 # pid alive but start time differs (the classic recycled pid)
@@ -109,6 +109,8 @@ if [ "$(uname -m)" = x86_64 ] && [ "$(pidfs_ino $s1)" != "$(pidfs_ino $s2)" ]; t
 		isnt "$(as bob 'readlink /proc/self/ns/mnt')" "$bob_ns" "a live keeper recorded with ${t#*:} is not joined"
 		log_sync
 		is "$(grep -c 'user=bob .*action=repaired' "$NSJ_LOG")" "$((n + 1))" "...the set is repaired"
+		like "$(grep 'user=bob .*action=repaired' "$NSJ_LOG" | tail -n 1)" "action=repaired \\((pid $kb is another process now \\(pidfd inode differs\\)|keeper $kb was recorded in another boot)\\)\$" \
+			"...logged with why"
 		kill -KILL "$kb"
 	done
 	# a process of the user's, recorded with its true pidfs inode, start time and namespaces

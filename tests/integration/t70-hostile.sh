@@ -342,16 +342,18 @@ write_record() {
 	} >"$f"
 	chmod 0600 "$f"
 }
-# not_joined DESC DECOY-PID: alice's next login neither joins the decoy's namespaces nor
-# leaves the decoy's record in place
+# not_joined DESC DECOY-PID WHY: alice's next login neither joins the decoy's namespaces nor
+# leaves the decoy's record in place, and logs WHY (a regex) with action=repaired
 not_joined() {
-	local desc=$1 decoy=$2 ns n
+	local desc=$1 decoy=$2 why=$3 ns n
 	n=$(count_log 'user=alice .*action=repaired')
 	ns=$(as alice 'readlink /proc/self/ns/mnt; cat /proc/1/comm' 2>&1 | tr '\n' ' ')
 	like "$ns" '^mnt:\[[0-9]+\] nsjail-keeper $' "$desc: the login lands in a set of its own keeper"
 	isnt "${ns%% *}" "$(mntns $decoy)" "$desc: ...not in the decoy's mount namespace"
 	isnt "$(keeper_pid alice)" "$decoy" "$desc: ...and the record is replaced"
 	is "$(count_log 'user=alice .*action=repaired')" "$((n + 1))" "$desc: ...logged as repaired"
+	like "$(grep 'user=alice .*action=repaired' "$NSJ_LOG" | tail -n 1)" "action=repaired \\($why\\)\$" \
+		"$desc: ...and why"
 	reset_all
 }
 # a process of the user's own, recorded with its true start time and namespaces
@@ -359,14 +361,14 @@ as_user 3001 sleep 300 &
 decoy=$!
 sleep 0.2
 write_record $decoy
-not_joined "record naming the user's own sleep" $decoy
+not_joined "record naming the user's own sleep" $decoy "pid $decoy is not a root-owned namespace init"
 # the same record, owned by the user (as if she could write it)
 write_record $decoy
 chown alice $PIN/3001/keeper
-not_joined "record owned by the user" $decoy
+not_joined "record owned by the user" $decoy "record: not a root-owned regular file, ignored"
 write_record $decoy
 chmod 0666 $PIN/3001/keeper
-not_joined "record writable by others" $decoy
+not_joined "record writable by others" $decoy "record: not a root-owned regular file, ignored"
 kill $decoy
 # a namespace the user built (firejail CVE-2022-31214): PID 1 of its own PID namespace, root
 # inside its user namespace, /etc replaced by her own; recorded with its true pid, start and
