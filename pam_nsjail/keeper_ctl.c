@@ -158,12 +158,16 @@ int nsj_pidfd_ident(int pidfd, struct nsj_record *r)
 	return 0;
 }
 
-/* Has the process of pidfd exited (a zombie included)? A pidfd is readable from then on. */
+/*
+ * Has the process of pidfd exited (a zombie included)? A pidfd is readable from then on. When
+ * poll() cannot tell, no: a live keeper taken for dead would be left behind, unrecorded, and
+ * the setns() through the same pidfd fails on a dead one anyway.
+ */
 static bool pidfd_exited(int pidfd)
 {
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-	return poll(&p, 1, 0) != 0;
+	return poll(&p, 1, 0) > 0;
 }
 
 /* The keeper recorded by its pidfs inode; -EOPNOTSUPP: check it the other way. */
