@@ -147,8 +147,10 @@ int no_set(const char *user, int ret, const struct nsj_record *r, const struct n
 		return 1; /* already reported */
 	if (ret == -ENOENT)
 		return fail("%s has no set", user);
-	if (ret == -ESRCH)
+	if (ret == -ESRCH && e->msg[0] == '\0')
 		return fail("%s's set is stale (keeper %d is gone); see '" PROG " gc'", user, (int)r->pid);
+	if (ret == -ESRCH) /* what the check of the recorded keeper found */
+		return fail("%s's set is stale (%s); see '" PROG " gc'", user, nsj_err_first(e, first, sizeof(first)));
 	return fail("%s: %s; see '" PROG " gc'", user, nsj_err_first(e, first, sizeof(first)));
 }
 

@@ -62,7 +62,8 @@ struct row {
 int print_table(const struct row *rows, size_t n);
 void print_json(const struct row *rows, size_t n);
 /* show: the set; policy and show: the resolved policy, and what u's live set was made under. */
-void print_set(const struct nsj_record *r, bool alive, const char *pin_dir);
+/* One set in detail; why: what the check of a stale set's keeper found (or ""). */
+void print_set(const struct nsj_record *r, bool alive, const char *why, const char *pin_dir);
 void print_policy(const struct nsj_policy *p);
 void print_live(const struct nsj_config *cfg, const struct nsj_user *u,
 		const struct nsj_policy *p);

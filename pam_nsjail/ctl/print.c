@@ -277,13 +277,16 @@ static void print_network(const struct nsj_record *r, bool alive)
 		printf("%-11s gateway %s, dns %s\n", "routes:", NSJ_NET_GATEWAY, NSJ_NET_DNS);
 }
 
-void print_set(const struct nsj_record *r, bool alive, const char *pin_dir)
+void print_set(const struct nsj_record *r, bool alive, const char *why, const char *pin_dir)
 {
 	char buf[600];
 
 	printf("%-11s %s\n", "user:", who(r, buf, sizeof(buf)));
 	printf("%-11s %u\n", "uid:", (unsigned)r->uid);
-	printf("%-11s %s\n", "state:", alive ? "alive" : "stale");
+	if (alive || why[0] == '\0')
+		printf("%-11s %s\n", "state:", alive ? "alive" : "stale");
+	else
+		printf("%-11s stale (%s)\n", "state:", why);
 	printf("%-11s %d\n", "keeper:", (int)r->pid);
 	if (alive)
 		printf("%-11s %d\n", "processes:", nsj_keeper_count_procs(r));

@@ -21,7 +21,11 @@ int cmd_show(struct ctl *c)
 		return 1;
 	ret = lookup(c, uid, &r, false, &e);
 	if (ret == 0 || ret == -ESRCH) {
-		print_set(&r, ret == 0, get_pin_dir(c));
+		char why[600] = "";
+
+		if (ret == -ESRCH)
+			nsj_err_first(&e, why, sizeof(why));
+		print_set(&r, ret == 0, why, get_pin_dir(c));
 		putchar('\n');
 		ret = u.name ? show_policy(c, &u) : (puts("section: none (no such user)"), 0);
 	} else {

@@ -106,7 +106,8 @@ if [ "$(uname -m)" = x86_64 ] && [ "$(pidfs_ino $s1)" != "$(pidfs_ino $s2)" ]; t
 		n=$(grep -c 'user=bob .*action=repaired' "$NSJ_LOG")
 		f=${t%%:*}
 		set_field "${f%% *}" "${f#* }" bob
-		like "$("$NSJAILCTL" show bob)" 'state: +stale' "nsjailctl show: a live keeper recorded with ${t#*:} is stale"
+		like "$("$NSJAILCTL" show bob)" "state: +stale \\((pid $kb is another process now \\(pidfd inode differs\\)|keeper $kb was recorded in another boot)\\)" \
+			"nsjailctl show: a live keeper recorded with ${t#*:} is stale, and why"
 		isnt "$(as bob 'readlink /proc/self/ns/mnt')" "$bob_ns" "a live keeper recorded with ${t#*:} is not joined"
 		log_sync
 		is "$(grep -c 'user=bob .*action=repaired' "$NSJ_LOG")" "$((n + 1))" "...the set is repaired"
@@ -128,7 +129,8 @@ if [ "$(uname -m)" = x86_64 ] && [ "$(pidfs_ino $s1)" != "$(pidfs_ino $s2)" ]; t
 		"$(cat /proc/sys/kernel/random/boot_id)" >>$rec/keeper.t
 	chmod 0600 $rec/keeper.t
 	mv $rec/keeper.t $rec/keeper
-	like "$("$NSJAILCTL" show bob)" 'state: +stale' "nsjailctl show: the user's own process recorded by its pidfs inode is stale"
+	like "$("$NSJAILCTL" show bob)" "state: +stale \\(pid $decoy is not owned by root\\)" \
+		"nsjailctl show: the user's own process recorded by its pidfs inode is stale (not root's)"
 	ns=$(as bob 'readlink /proc/self/ns/mnt; cat /proc/1/comm' 2>&1 | tr '\n' ' ')
 	like "$ns" '^mnt:\[[0-9]+\] nsjail-keeper $' \
 		"a record naming the user's own process by its true pidfs inode: the login lands in a set of its own keeper"

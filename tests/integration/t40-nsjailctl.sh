@@ -212,10 +212,10 @@ if [ -x "$PY" ]; then
 fi
 run "$CTL" show bob
 is "$RC" 0 "show of a stale set exits 0"
-like "$OUT" $'state: +stale\n' "show: state stale"
+like "$OUT" "state: +stale \\(keeper $kb is gone\\)"$'\n' "show: state stale, and why"
 run "$CTL" enter bob -- true
 is "$RC" 1 "enter of a stale set exits 1"
-like "$ERR" "^nsjailctl: bob's set is stale" "enter: says the set is stale"
+like "$ERR" "^nsjailctl: bob's set is stale \\(keeper $kb is gone\\)" "enter: says the set is stale, and why"
 
 # --- gc ------------------------------------------------------------------------------------
 install -d -m 0700 "$PIN/3004"
