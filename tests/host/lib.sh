@@ -94,11 +94,12 @@ HOST_IMAGE=${NSJ_HOST_IMAGE:-$(tests/host/image.sh 2>"$NSJ_BUILD/tests/host-imag
 mount -t tmpfs -o mode=0755,size=6G nsj-host /run
 mkdir -m 0700 $HOST_DIR
 
-# host_deb: the .deb of this tree in build/, built when missing or older than the sources.
+# host_deb: the .deb of this tree in build/, built when missing, older than the sources, or
+# older than the build's flags (a sanitizer run's t50 leaves a .deb that needs libasan).
 host_deb() {
 	local deb
 	deb=$(ls -t build/libpam-nsjail_*.deb 2>/dev/null | head -n1)
-	if stale "$deb"; then
+	if stale "$deb" || [ "$NSJ_BUILD/.flags" -nt "$deb" ]; then
 		make -s deb >"$NSJ_BUILD/tests/host-deb.log" 2>&1 || return 1
 		deb=$(ls -t build/libpam-nsjail_*.deb 2>/dev/null | head -n1)
 	fi

@@ -19,6 +19,8 @@ readlink /proc/self/ns/pid >$o/host-pid
 as alice 'hostname; readlink /proc/self/ns/pid; ps -o comm= -p 1; echo from-ssh >/tmp/f' >$o/ssh 2>&1
 su alice -c 'hostname; readlink /proc/self/ns/pid; cat /tmp/f' </dev/null >$o/su 2>&1
 k=$(head -n1 /run/pam_nsjail/3001/keeper 2>/dev/null)
+uname -r >$o/kernel
+grep -c '^pidfs ' /run/pam_nsjail/3001/keeper >$o/record-pidfs 2>&1
 cat /proc/"$k"/cgroup >$o/keeper-cgroup 2>&1
 systemctl is-active user@3001.service >$o/userman 2>&1
 as alice 'systemctl --user is-system-running; systemd-run --user --wait -q -P readlink /proc/self/ns/pid' \
