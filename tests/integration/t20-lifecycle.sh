@@ -115,27 +115,47 @@ if [ "$(uname -m)" = x86_64 ] && [ "$(pidfs_ino $s1)" != "$(pidfs_ino $s2)" ]; t
 			"...logged with why"
 		kill -KILL "$kb"
 	done
-	# a process of the user's, recorded with its true pidfs inode, start time and namespaces
-	setpriv --reuid=3002 --regid=3002 --init-groups -- sleep 300 &
-	decoy=$!
-	sleep 0.2
+	# A kernel with pidfs but without PIDFD_GET_INFO (6.9-6.12), as a shim makes this one look:
+	# the owner comes from /proc/PID/status there.
+	INFO_SHIM=/run/world/no-pidfd-info.so
+	INFO_LOG=/run/world/info-shim.log
+	cc -shared -fPIC -DLOG_PATH="\"$INFO_LOG\"" -o $INFO_SHIM tests/shim/no-pidfd-info.c -ldl ||
+		not_ok "build tests/shim/no-pidfd-info.c"
+	# In a sanitizer build (make check SANITIZE=1) the ASan runtime must come first in LD_PRELOAD.
+	if ldd "$MODULE" 2>/dev/null | grep -q libasan; then INFO_SHIM="$(gcc -print-file-name=libasan.so) $INFO_SHIM"; fi
 	as bob true
 	kb=$(keeper_pid bob)
-	printf '%s\nstart %s\nuid 3002\nuser bob\ncreated 0\nnsdev %s\n' "$decoy" \
-		"$(awk '{print $22}' /proc/$decoy/stat)" "$(stat -L -c %d /proc/$decoy/ns/mnt)" >$rec/keeper.t
-	for k in mnt ipc uts pid; do echo "$k $(stat -L -c %i /proc/$decoy/ns/$k)"; done >>$rec/keeper.t
-	# (idle 0: a joined keeper with a timeout would get a SIGUSR1, which ends a sleep)
-	printf 'idle 0\npidfs %s\npidfsdev %s\nboot %s\n' "$(pidfs_ino $decoy)" "$(rec_field pidfsdev bob)" \
-		"$(cat /proc/sys/kernel/random/boot_id)" >>$rec/keeper.t
-	chmod 0600 $rec/keeper.t
-	mv $rec/keeper.t $rec/keeper
-	like "$("$NSJAILCTL" show bob)" "state: +stale \\(pid $decoy is not owned by root\\)" \
-		"nsjailctl show: the user's own process recorded by its pidfs inode is stale (not root's)"
-	ns=$(as bob 'readlink /proc/self/ns/mnt; cat /proc/1/comm' 2>&1 | tr '\n' ' ')
-	like "$ns" '^mnt:\[[0-9]+\] nsjail-keeper $' \
-		"a record naming the user's own process by its true pidfs inode: the login lands in a set of its own keeper"
-	isnt "${ns%% *}" "$(readlink /proc/$decoy/ns/mnt)" "...not in the process's namespaces (not root's)"
-	kill $decoy "$kb" 2>/dev/null
+	: >$INFO_LOG
+	is "$(LD_PRELOAD=$INFO_SHIM as bob 'readlink /proc/self/ns/mnt')" "$(readlink /proc/$kb/ns/mnt)" \
+		"without PIDFD_GET_INFO (Linux 6.9-6.12): a rejoin recognises the keeper by its inode, and joins"
+	like "$(grep -c 'ioctl(PIDFD_GET_INFO) refused' $INFO_LOG)" '^[1-9]' "(the shim refused PIDFD_GET_INFO)"
+	# a process of the user's, recorded with its true pidfs inode, start time and namespaces:
+	# never joined (not root's), with PIDFD_GET_INFO and without
+	for shim in "" "$INFO_SHIM"; do
+		how=${shim:+ (without PIDFD_GET_INFO: from status)}
+		setpriv --reuid=3002 --regid=3002 --init-groups -- sleep 300 &
+		decoy=$!
+		sleep 0.2
+		as bob true
+		kb=$(keeper_pid bob)
+		printf '%s\nstart %s\nuid 3002\nuser bob\ncreated 0\nnsdev %s\n' "$decoy" \
+			"$(awk '{print $22}' /proc/$decoy/stat)" "$(stat -L -c %d /proc/$decoy/ns/mnt)" >$rec/keeper.t
+		for k in mnt ipc uts pid; do echo "$k $(stat -L -c %i /proc/$decoy/ns/$k)"; done >>$rec/keeper.t
+		# (idle 0: a joined keeper with a timeout would get a SIGUSR1, which ends a sleep)
+		printf 'idle 0\npidfs %s\npidfsdev %s\nboot %s\n' "$(pidfs_ino $decoy)" "$(rec_field pidfsdev bob)" \
+			"$(cat /proc/sys/kernel/random/boot_id)" >>$rec/keeper.t
+		chmod 0600 $rec/keeper.t
+		mv $rec/keeper.t $rec/keeper
+		like "$(LD_PRELOAD=$shim "$NSJAILCTL" show bob)" \
+			"state: +stale \\(pid $decoy is not (owned by root|a root-owned namespace init)\\)" \
+			"nsjailctl show: the user's own process recorded by its pidfs inode is stale (not root's)$how"
+		ns=$(LD_PRELOAD=$shim as bob 'readlink /proc/self/ns/mnt; cat /proc/1/comm' 2>&1 | tr '\n' ' ')
+		like "$ns" '^mnt:\[[0-9]+\] nsjail-keeper $' \
+			"a record naming the user's own process by its true pidfs inode: the login lands in a set of its own keeper$how"
+		isnt "${ns%% *}" "$(readlink /proc/$decoy/ns/mnt)" "...not in the process's namespaces (not root's)$how"
+		kill $decoy "$kb" 2>/dev/null
+		wait $decoy 2>/dev/null
+	done
 else
 	kill $s1 $s2
 	skip "pidfs identity" "this kernel has no pidfs (Linux < 6.9) or is not 64-bit"
