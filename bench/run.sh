@@ -163,6 +163,29 @@ mount_table() {
 			"$([ "$n" = 0 ] && echo - || calc "($(g n$n.min.mountpair.med) - $(g n0.min.mountpair.med)) / $n")"
 	done
 }
+# list_time KEY: the median of 5 runs of `nsjailctl list` (every set verified and its processes
+# counted), in µs, into V[KEY.list]; its output must have a row per set.
+list_time() {
+	local i t0 rows samples=()
+	for i in 1 2 3 4 5; do
+		t0=$(date +%s%N)
+		rows=$("$NSJAILCTL" list | wc -l)
+		samples+=($((($(date +%s%N) - t0) / 1000)))
+	done
+	[ "$rows" = $(($(ls "$PIN" | wc -l) + 1)) ] || die "nsjailctl list: $rows lines for $(ls "$PIN" | wc -l) sets"
+	V[$1.list]=$(printf '%s\n' "${samples[@]}" | sort -n | sed -n 3p)
+}
+# list_table: the report's rows for nsjailctl list; per set: what each set beyond the first adds
+# (the program's start and config load are most of a list of one set).
+list_table() {
+	echo "nsjailctl list (every set's keeper verified, its processes counted), median of 5 runs;"
+	echo "per set: (ms at N - ms at 1) / (N - 1), what each set beyond the first adds."
+	printf '%6s %12s %12s\n' sets "ms" "µs per set"
+	for n in "${cps[@]}"; do
+		printf '%6s %12s %12s\n' "$n" "$(calc "$(g n$n.list) / 1000")" \
+			"$([ "$n" = 1 ] && echo - || calc "($(g n$n.list) - $(g n1.list)) / ($n - 1)")"
+	done
+}
 # scale_goals: the goals at the largest step (BENCH_N=10000 in the documented run) against 1 set.
 scale_goals() {
 	local top=$NTOP r
@@ -198,14 +221,17 @@ scale_goals() {
 	printf '  %-52s %10s\n' "  (under /home: $(calc "$(g n$top.min.mountpair.med) / $(g n0.min.mountpair.med)")× at $top sets, by design:" \
 		"$(calc "($(g n$top.min.mountpair.med) - $(g n0.min.mountpair.med)) / $top") µs/set)"
 	printf '  %-52s %10s  %s\n' "memory per set ≤ 200 KiB (accounted, $top sets)" "$mem_set KiB" "$(verdict "$mem_set" 200)"
+	r=$([ "$top" -gt 1 ] && calc "($(g n$top.list) - $(g n1.list)) / ($top - 1)" || echo -)
+	printf '  %-52s %10s  %s\n' "nsjailctl list at $top sets ≤ 100 µs per set (beyond 1)" "$r µs" "$(verdict "$r" 100)"
 }
 
 # ---- the world: users, services, configs ---------------------------------------------------
 say "setting up $NMAX bench users, PAM services and configs (rounds per figure: $R)"
 # Private copies: a rebuild of the tree while the bench runs must not swap the module under it.
 mkdir -p "$W/bin"
-cp "$MODULE" "$BB/pam-bench" "$BB/floor" "$BB/cg-shim.so" "$W/bin/"
+cp "$MODULE" "$NSJAILCTL" "$BB/pam-bench" "$BB/floor" "$BB/cg-shim.so" "$W/bin/"
 MODULE=$W/bin/pam_nsjail.so
+NSJAILCTL=$W/bin/nsjailctl
 RB=$W/bin
 echo "bench:x:$BASE:" >>/etc/group
 # NX more users than sets: the first logins with nscd at the largest step (below).
@@ -365,6 +391,7 @@ for n in "${cps[@]}"; do
 		nscd_off
 	fi
 	fl "n$n" unshare -n "$R"
+	list_time "n$n"
 	mount_pairs "n$n"
 	say "  host mount+umount: outside $(us "$(g n$n.mout.mountpair.med)") µs, under /home $(us "$(g n$n.min.mountpair.med)") µs"
 	say "  rejoin median $(us "$(g n$n.rejoin.med)") µs, pam_permit $(us "$(g n$n.permit.med)") µs, unshare $(us "$(g n$n.unshare.med)") µs"
@@ -512,6 +539,8 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	fi
 	echo
 	mount_table
+	echo
+	list_table
 	echo
 	echo "Memory per set, KiB: deltas of /proc/meminfo (medians of 5 readings) since 0 sets, divided by the"
 	echo "number of sets; the last row: what the kernel gave back when all sets were torn down at once."

@@ -252,27 +252,96 @@ int nsj_keeper_verify(const struct nsj_record *r, struct nsj_err *err)
 	return pidfd;
 }
 
-int nsj_keeper_count_procs(const struct nsj_record *r)
+static int census_cmp(const void *a, const void *b)
 {
-	/* Members of the set's PID namespace; without one, of its mount namespace. */
-	enum nsj_ns k = (r->kinds & NSJ_NSF(NSJ_NS_PID)) ? NSJ_NS_PID : NSJ_NS_MNT;
+	const struct nsj_census_entry *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+int nsj_census_take(enum nsj_ns kind, struct nsj_census *c)
+{
 	char path[300];
 	struct dirent *de;
 	struct stat st;
-	int n = 0;
+	size_t cap = 0;
 	DIR *d = opendir("/proc");
 
+	c->kind = kind;
+	c->e = NULL;
+	c->n = 0;
 	if (d == NULL)
 		return -errno;
 	while ((de = readdir(d)) != NULL) {
 		int pid = atoi(de->d_name);
-		if (pid <= 0 || pid == r->pid)
+
+		if (pid <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/%s", de->d_name, nsj_ns_name(k));
-		if (stat(path, &st) == 0 && st.st_ino == r->ns_ino[k] && st.st_dev == r->ns_dev)
-			n++;
+		snprintf(path, sizeof(path), "/proc/%s/ns/%s", de->d_name, nsj_ns_name(kind));
+		if (stat(path, &st) < 0)
+			continue; /* gone meanwhile, or a kernel thread */
+		if (c->n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct nsj_census_entry *e = realloc(c->e, ncap * sizeof(*e));
+
+			if (e == NULL) {
+				closedir(d);
+				nsj_census_free(c);
+				return -ENOMEM;
+			}
+			c->e = e;
+			cap = ncap;
+		}
+		c->e[c->n++] = (struct nsj_census_entry){ .dev = st.st_dev, .ino = st.st_ino, .pid = pid };
 	}
 	closedir(d);
+	if (c->n > 1)
+		qsort(c->e, c->n, sizeof(*c->e), census_cmp);
+	return 0;
+}
+
+enum nsj_ns nsj_census_kind(const struct nsj_record *r)
+{
+	/* Members of the set's PID namespace; without one, of its mount namespace. */
+	return (r->kinds & NSJ_NSF(NSJ_NS_PID)) ? NSJ_NS_PID : NSJ_NS_MNT;
+}
+
+int nsj_census_count(const struct nsj_census *c, const struct nsj_record *r)
+{
+	struct nsj_census_entry key = { .dev = r->ns_dev, .ino = r->ns_ino[c->kind] };
+	size_t lo = 0, hi = c->n;
+	int n = 0;
+
+	while (lo < hi) { /* the first entry not below key */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (census_cmp(&c->e[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->n && census_cmp(&c->e[lo], &key) == 0; lo++)
+		n += c->e[lo].pid != r->pid;
+	return n;
+}
+
+void nsj_census_free(struct nsj_census *c)
+{
+	free(c->e);
+	c->e = NULL;
+	c->n = 0;
+}
+
+int nsj_keeper_count_procs(const struct nsj_record *r)
+{
+	struct nsj_census c;
+	int n = nsj_census_take(nsj_census_kind(r), &c);
+
+	if (n == 0)
+		n = nsj_census_count(&c, r);
+	nsj_census_free(&c);
 	return n;
 }
 

@@ -19,10 +19,32 @@ static int collect_row(int pindir, uid_t uid, struct row *w)
 		return -ENOENT; /* removed since it was listed */
 	w->alive = ret >= 0;
 	w->readable = ret >= 0 || ret == -ESRCH;
-	w->procs = w->alive ? nsj_keeper_count_procs(&w->r) : -1;
+	w->procs = -1;
 	if (ret >= 0)
 		close(ret);
 	return 0;
+}
+
+/* The processes of every live set, from one census of /proc per kind needed (not one per set). */
+static void count_rows(struct row *rows, size_t n)
+{
+	struct nsj_census census[NSJ_NS_COUNT];
+	bool taken[NSJ_NS_COUNT] = { false };
+
+	for (size_t i = 0; i < n; i++) {
+		enum nsj_ns k;
+
+		if (!rows[i].alive)
+			continue;
+		k = nsj_census_kind(&rows[i].r);
+		if (!taken[k] && nsj_census_take(k, &census[k]) < 0)
+			continue;
+		taken[k] = true;
+		rows[i].procs = nsj_census_count(&census[k], &rows[i].r);
+	}
+	for (int k = 0; k < NSJ_NS_COUNT; k++)
+		if (taken[k])
+			nsj_census_free(&census[k]);
 }
 
 static int collect_rows(struct ctl *c, struct row **rows, size_t *n)
@@ -47,6 +69,7 @@ static int collect_rows(struct ctl *c, struct row **rows, size_t *n)
 	for (size_t i = 0; i < nuids; i++)
 		if (collect_row(pindir, uids[i], &(*rows)[*n]) == 0)
 			(*n)++;
+	count_rows(*rows, *n);
 	close(pindir);
 	free(uids);
 	return 0;

@@ -105,6 +105,15 @@ for col in UID KEEPER PROCS AGE STATE NAMESPACES; do
 	done < <(sed 1d <<<"$OUT")
 done
 is "$aligned" yes "list: every column starts where its header does"
+# every row's count from one pass over /proc: three of bob's, and alice's one, each in its own row
+as bob 'for i in 1 2 3; do nohup sleep 3001 >/dev/null 2>&1 & done'
+run "$CTL" list
+is "$(awk '$1 == "alice" || $1 == "bob" {print $1, $4}' <<<"$OUT" | tr '\n' ' ')" "alice 1 bob 3 " \
+	"list: each set's own processes (alice 1, bob 3)"
+run "$CTL" show bob
+like "$OUT" $'\nprocesses: +3\n' "show: bob's 3 processes"
+pkill -u bob -f '^sleep 3001$'
+for i in $(seq 50); do pgrep -u bob -f '^sleep 3001$' >/dev/null || break; sleep 0.1; done
 
 run "$CTL" list --json
 is "$RC" 0 "list --json exits 0"
