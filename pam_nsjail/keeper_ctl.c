@@ -125,6 +125,27 @@ static int check_status(pid_t pid, bool need_init)
 	return root && (init || !need_init) ? 0 : -ESRCH;
 }
 
+/*
+ * 0 once the process of pidfd has exited (a pidfd is readable from then on, a zombie included),
+ * within timeout_ms; -ETIMEDOUT, or -errno when poll() fails.
+ */
+static int wait_exit(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	uint64_t end = nsj_now_us() + (uint64_t)timeout_ms * 1000u;
+
+	for (;;) {
+		uint64_t now = nsj_now_us();
+		int n = poll(&p, 1, now >= end ? 0 : (int)((end - now + 999u) / 1000u));
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 static int boot_id(char out[NSJ_BOOT_ID_LEN + 1])
 {
 	char buf[64];
@@ -158,18 +179,6 @@ int nsj_pidfd_ident(int pidfd, struct nsj_record *r)
 	return 0;
 }
 
-/*
- * Has the process of pidfd exited (a zombie included)? A pidfd is readable from then on. When
- * poll() cannot tell, no: a live keeper taken for dead would be left behind, unrecorded, and
- * the setns() through the same pidfd fails on a dead one anyway.
- */
-static bool pidfd_exited(int pidfd)
-{
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-	return poll(&p, 1, 0) > 0;
-}
-
 /* The keeper recorded by its pidfs inode; -EOPNOTSUPP: check it the other way. */
 static int verify_pidfs(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 {
@@ -194,7 +203,11 @@ static int verify_pidfs(int pidfd, const struct nsj_record *r, struct nsj_err *e
 		/* No PIDFD_GET_INFO (6.9-6.12): status, which the exit check below confirms. */
 		return nsj_err_set(err, ESRCH, "pid %d is not a root-owned namespace init", (int)r->pid);
 	}
-	if (pidfd_exited(pidfd))
+	/*
+	 * Only an exit poll() saw is one: a live keeper taken for dead would be left behind,
+	 * unrecorded, and setns() through this pidfd fails on a dead one anyway.
+	 */
+	if (wait_exit(pidfd, 0) == 0)
 		return nsj_err_set(err, ESRCH, "keeper %d has exited", (int)r->pid);
 	return 0;
 }
@@ -345,22 +358,6 @@ int nsj_keeper_count_procs(const struct nsj_record *r)
 	return n;
 }
 
-static int wait_exit(int pidfd, int timeout_ms)
-{
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	uint64_t end = nsj_now_us() + (uint64_t)timeout_ms * 1000u;
-
-	for (;;) {
-		int left = (int)((end - nsj_now_us()) / 1000u);
-		int n = poll(&p, 1, left > 0 ? left : 0);
-		if (n > 0)
-			return 0;
-		if (n == 0)
-			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
 
 void nsj_keeper_touch(int pidfd, const struct nsj_record *r)
 {

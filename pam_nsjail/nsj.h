@@ -263,10 +263,10 @@ int nsj_policy_for_section(const struct nsj_config *c, const struct nsj_user *u,
 
 /* ---- pin directory, locks and records (record.c) -------------------------------------- */
 
-/* What is written to <pin_dir>/<uid>/keeper: enough to recognise the keeper with certainty. */
 /* The text of /proc/sys/kernel/random/boot_id, without its newline. */
 #define NSJ_BOOT_ID_LEN 36
 
+/* What is written to <pin_dir>/<uid>/keeper: enough to recognise the keeper with certainty. */
 struct nsj_record {
 	pid_t pid;                 /* in the host's (the module's) PID namespace */
 	unsigned long long start;  /* starttime, field 22 of /proc/PID/stat */

@@ -269,12 +269,12 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 				   : cached ? "cached parse"
 					    : "parsed",
 				   p.from_record ? ", section of the live set" : "", (int)r.pid);
-		char action[sizeof(r.replaced) + 160];
+		char why[sizeof(r.replaced) + 3] = "", action[sizeof(why) + 160];
+
 		/* repaired: why the recorded set was not trusted ("keeper 812 is gone") */
-		snprintf(action, sizeof(action), "%s%s%s%s%s", nsj_action_name(act),
-			 act == NSJ_ACT_REPAIRED && r.replaced[0] ? " (" : "",
-			 act == NSJ_ACT_REPAIRED ? r.replaced : "",
-			 act == NSJ_ACT_REPAIRED && r.replaced[0] ? ")" : "",
+		if (act == NSJ_ACT_REPAIRED && r.replaced[0] != '\0')
+			snprintf(why, sizeof(why), " (%s)", r.replaced);
+		snprintf(action, sizeof(action), "%s%s%s", nsj_action_name(act), why,
 			 p.user_manager && act != NSJ_ACT_INSIDE && (r.kinds & NSJ_NSF(NSJ_NS_PID))
 				 ? " (user manager: nsjail-userman joins the mnt and pid namespaces)" : "");
 		log_line(pamh, LOG_INFO, name, u.uid, &r, t0, action);
