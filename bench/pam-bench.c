@@ -5,8 +5,11 @@
  *   pam-bench [-c] [-d CONFDIR] [-n COUNT] [-w WARMUP] [-b BASE] [-s FILE] LABEL=SERVICE:USER ...
  *   pam-bench -1 [-c] [-d CONFDIR] SERVICE USER
  *
- * For each of COUNT rounds, and for each case in turn (cases are interleaved round-robin, so
- * that a noisy machine disturbs every case alike), forks a child that calls
+ * For each of COUNT rounds, and for each case in turn (cases are interleaved, so that a noisy
+ * machine disturbs every case alike, in an order shuffled anew every round: a login measured
+ * right after another module's login ran slower on this VM than the same login right after
+ * pam_permit's, so that a fixed order favoured whichever case came first), forks a child that
+ * calls
  * pam_start_confdir + pam_acct_mgmt + pam_open_session + pam_close_session + pam_end (the
  * account phase first, as sshd, su and sudo run it) and exits. The child starts in the state
  * every caller of a session (sshd, su, login, cron, sudo) is in by then: it has looked a user
@@ -26,7 +29,8 @@
  * whole child as its parent sees it (fork to reaped), and cpu the median CPU time (user + system,
  * from wait4) of the child and the children it reaped: on a busy machine a figure that waiting
  * for a CPU does not inflate; flt the median count of minor page faults of the same. -s FILE
- * appends every sample ("LABEL in whole cpu flt").
+ * appends every sample ("LABEL in whole cpu flt"). The order is the same at every run (a fixed
+ * seed).
  * Exits 1 when any login failed (the first failure's message is on stderr).
  *
  * -1 runs one session in this very process (no fork): what callgrind counts.
@@ -196,6 +200,16 @@ static double median(double *s, unsigned n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/* Fisher-Yates, from a seed of the caller's: the same orders at every run. */
+static void shuffle(unsigned *v, unsigned n, unsigned *seed)
+{
+	for (unsigned i = n; i > 1; i--) {
+		unsigned j = (unsigned)rand_r(seed) % i, t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: pam-bench [-c] [-d CONFDIR] [-n COUNT] [-w WARMUP] [-b BASE] [-s FILE] "
@@ -259,9 +273,13 @@ int main(int argc, char **argv)
 		perror("pam-bench: mmap");
 		return 1;
 	}
-	for (unsigned r = 0; r < warmup + count; r++)
-		for (unsigned i = 0; i < ncase; i++) {
-			struct bcase *c = &cases[i];
+	unsigned *order = calloc(ncase, sizeof(*order)), seed = 1;
+	for (unsigned i = 0; i < ncase; i++)
+		order[i] = i;
+	for (unsigned r = 0; r < warmup + count; r++) {
+		shuffle(order, ncase, &seed);
+		for (unsigned o = 0; o < ncase; o++) {
+			struct bcase *c = &cases[order[o]];
 			double in, whole, cpu, flt;
 			if (one(c, confdir, slot, &in, &whole, &cpu, &flt, c->fail > 0) < 0) {
 				c->fail++;
@@ -275,6 +293,7 @@ int main(int argc, char **argv)
 				c->n++;
 			}
 		}
+	}
 	FILE *sf = samples ? fopen(samples, "a") : NULL;
 	for (unsigned i = 0; i < ncase; i++) {
 		struct bcase *c = &cases[i];

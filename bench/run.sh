@@ -471,8 +471,8 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	echo "PAM session latency, µs: pam_start_confdir + open_session + close_session + pam_end in a fresh"
 	echo "forked child. whole: fork to reaped; cpu: the child's CPU time (user + system, with the children"
 	echo "it reaped), which waiting for a CPU does not inflate; faults: its minor page faults. Every case ran"
-	echo "interleaved round-robin with pam_permit sessions; ×permit: its median over theirs (cpu×: the same"
-	echo "for cpu). All figures are medians but min and p90."
+	echo "interleaved with pam_permit sessions, in an order shuffled every round; ×permit: its median over"
+	echo "theirs (cpu×: the same for cpu). All figures are medians but min and p90."
 	printf '%-42s %5s %7s %7s %7s %7s %7s %6s %6s %6s  %s\n' case n min median p90 whole cpu faults "×permit" "cpu×" goal
 	lat "pam_permit (baseline, at 1 set)" n1.permit n1.permit
 	lat "pam_nsjail rejoin (1 set)" n1.rejoin n1.permit 1.5
