@@ -316,6 +316,14 @@ int nsj_user_lock(int pindir, uid_t uid, bool create, struct nsj_err *err);
 
 /* Read / write (atomically, via rename) <udir>/keeper. Read: -ENOENT when there is none. */
 int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err);
+/*
+ * The same, by its path <pin_dir>/<uid>/keeper, in one openat2() that follows no symlink on
+ * the way (nor a magic link): without the lock and without checking the directories, so a
+ * hint only (nsj_live_peek). -errno as openat2 gives it, without a message, or
+ * nsj_record_read's.
+ */
+int nsj_record_read_path(const char *pin_dir, uid_t uid, struct nsj_record *r,
+			 struct nsj_err *err);
 int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err);
 /* Remove the record and the (locked) directory <pin_dir>/<uid>. */
 int nsj_record_remove(int pindir, uid_t uid, int udir, struct nsj_err *err);

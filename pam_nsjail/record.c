@@ -18,8 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nsj.h"
@@ -219,19 +221,13 @@ static int parse_record(char *buf, struct nsj_record *r)
 	return have_start && (r->kinds & NSJ_NSF(NSJ_NS_MNT)) ? 0 : -EINVAL;
 }
 
-int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err)
+/* The record open on fd (closed here): a root-owned regular file no one else can write. */
+static int read_record_fd(int fd, struct nsj_record *r, struct nsj_err *err)
 {
 	char buf[2048];
 	struct stat st;
 	ssize_t len;
-	int fd;
 
-	fd = openat(udir, RECORD, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		return nsj_err_set(err, errno, "record: %m");
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
 		close(fd);
 		return nsj_err_set(err, EPERM, "record: not a root-owned regular file, ignored");
@@ -244,6 +240,37 @@ int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err)
 	if (parse_record(buf, r) < 0)
 		return nsj_err_set(err, EINVAL, "record: malformed, ignored");
 	return 0;
+}
+
+int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err)
+{
+	int fd = openat(udir, RECORD, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return nsj_err_set(err, errno, "record: %m");
+	}
+	return read_record_fd(fd, r, err);
+}
+
+int nsj_record_read_path(const char *pin_dir, uid_t uid, struct nsj_record *r,
+			 struct nsj_err *err)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	char path[PATH_MAX];
+	int n, fd;
+
+	n = snprintf(path, sizeof(path), "%s/%u/" RECORD, pin_dir, (unsigned)uid);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	return read_record_fd(fd, r, err);
 }
 
 int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)

@@ -101,6 +101,14 @@ like "$(login bob)" 'user=bob .*action=created' "persist = false by group: a set
 as bob 'touch /tmp/mine'
 is "$(as bob 'ls /tmp')" "" "persist = false: every login its own set (its own /tmp)"
 
+# --- the peek at the record: one open, or the directories one by one through a symlink -----
+reset_all
+conf "$LAB"
+as bob true
+ASAN_OPTIONS=detect_leaks=0 strace -qq -e trace=openat,openat2 -o $W/st "$HARNESS" -d "$PAMD" -s nsjail-test -u bob -r -- true
+like "$(cat $W/st)" "openat2\\(AT_FDCWD, \"$PIN/3002/keeper\", .*\\) = [0-9]+" \
+	"a rejoin peeks at the record in one openat2 of its path"
+
 # --- min_uid and root are never joined through a record -----------------------------------
 reset_all
 conf 'min_uid = 3003'$'\n'"$LAB"
