@@ -318,9 +318,9 @@ int nsj_user_lock(int pindir, uid_t uid, bool create, struct nsj_err *err);
 int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err);
 /*
  * The same, by its path <pin_dir>/<uid>/keeper, in one openat2() that follows no symlink on
- * the way (nor a magic link): without the lock and without checking the directories, so a
- * hint only (nsj_live_peek). -errno as openat2 gives it, without a message, or
- * nsj_record_read's.
+ * the way (nor a magic link; where openat2 is missing, O_NOFOLLOW on the last component
+ * only): without the lock and without checking the directories, so a hint only
+ * (nsj_live_peek). -errno as the open gives it, without a message, or nsj_record_read's.
  */
 int nsj_record_read_path(const char *pin_dir, uid_t uid, struct nsj_record *r,
 			 struct nsj_err *err);
