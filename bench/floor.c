@@ -10,8 +10,14 @@
  *                                    timed until the exec closes the CLOEXEC pipe, as the module
  *                                    waits for it. The keeper is then killed (not timed).
  *   floor unshare [-n COUNT]          unshare(CLONE_NEWNS), the host's cost of a new mount ns
- *   floor mountpair -d DIR [-n COUNT] mount(2) of a tmpfs on DIR + umount(2): what one host
- *                                    mount event costs the host (every receiving set adds a copy)
+ *   floor mountpair -d DIR [-r] [-n COUNT] mount(2) of a tmpfs on DIR + umount(2): what one
+ *                                    host mount event costs the host (every receiving set adds a
+ *                                    copy). -r: each sample is followed by the same pair in a
+ *                                    private mount namespace of floor's own (made once, joined
+ *                                    before the clock starts), where nothing propagates: a
+ *                                    reference, printed as "mountref", that moves with the
+ *                                    machine (on a VM the pair's median jumps between ~48 and
+ *                                    ~80 µs from one batch to the next, the reference with it)
  *   floor withpidfd PID CMD [ARGS]   exec CMD with a pidfd on PID at fd 100, NSJ_BENCH_PIDFD=100
  *                                    and NSJ_BENCH_PID=PID in its environment (cg-shim.c)
  *
@@ -30,6 +36,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -81,11 +88,18 @@ static void reap(pid_t pid, int must_succeed)
 	}
 }
 
-/* In a child: the timed work for join/joinproc/unshare/mountpair; the time goes to *slot. */
-static int child_work(const char *mode, pid_t target, const char *dir, double *slot)
+/*
+ * In a child: the timed work for join/joinproc/unshare/mountpair; the time goes to *slot.
+ * refns >= 0: the mount namespace to join first, off the clock (mountpair -r's reference).
+ */
+static int child_work(const char *mode, pid_t target, const char *dir, int refns, double *slot)
 {
 	const int kinds = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
-	double t0 = now_us();
+	double t0;
+
+	if (refns >= 0 && setns(refns, CLONE_NEWNS) < 0)
+		return 1;
+	t0 = now_us();
 
 	if (strcmp(mode, "join") == 0) {
 		int fd = (int)syscall(SYS_pidfd_open, target, 0);
@@ -148,15 +162,53 @@ fail:
 	_exit(1);
 }
 
+/*
+ * A child that holds a private mount namespace (a copy of ours, nothing shared) until floor
+ * exits; the namespace's fd (CLOEXEC) in *nsfd. Its pid, for the kill at the end.
+ */
+static pid_t private_ns(int *nsfd)
+{
+	char path[64], c;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(p[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1) {
+		fprintf(stderr, "floor: the private mount namespace could not be made\n");
+		exit(1);
+	}
+	close(p[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	*nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*nsfd < 0)
+		die(path);
+	return pid;
+}
+
 int main(int argc, char **argv)
 {
 	const char *keeper = NULL, *mode, *dir = NULL;
 	unsigned count = 100;
-	pid_t target = 0;
-	int opt;
+	pid_t target = 0, holder = 0;
+	int opt, ref = 0, refns = -1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: floor join|joinproc|unshare|create|mountpair [-p PID] [-k KEEPER] [-d DIR] [-n COUNT]\n");
+		fprintf(stderr, "usage: floor join|joinproc|unshare|create|mountpair [-p PID] [-k KEEPER] [-d DIR] [-r] [-n COUNT]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -170,9 +222,10 @@ int main(int argc, char **argv)
 		die(argv[3]);
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "p:k:n:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:k:n:d:r")) != -1) {
 		switch (opt) {
 		case 'd': dir = optarg; break;
+		case 'r': ref = 1; break;
 		case 'p': target = (pid_t)atoi(optarg); break;
 		case 'k': keeper = optarg; break;
 		case 'n': count = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -185,10 +238,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: missing -k KEEPER, -p PID or -d DIR\n");
 		return 2;
 	}
+	if (ref && strcmp(mode, "mountpair") != 0) {
+		fprintf(stderr, "floor: -r is for mountpair\n");
+		return 2;
+	}
 	double *in = calloc(count, sizeof(double)), *whole = calloc(count, sizeof(double));
+	double *rin = calloc(count, sizeof(double)), *rwhole = calloc(count, sizeof(double));
 	double *slot = mmap(NULL, sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (in == NULL || whole == NULL || slot == MAP_FAILED)
+	if (in == NULL || whole == NULL || rin == NULL || rwhole == NULL || slot == MAP_FAILED)
 		die("memory");
+	if (ref)
+		holder = private_ns(&refns);
 
 	for (unsigned i = 0; i < count; i++) {
 		double t0 = now_us();
@@ -230,16 +290,25 @@ int main(int argc, char **argv)
 			whole[i] = now_us() - t0;
 			continue;
 		}
-		*slot = -1;
-		pid = fork();
-		if (pid < 0)
-			die("fork");
-		if (pid == 0)
-			_exit(child_work(mode, target, dir, slot));
-		reap(pid, 1);
-		whole[i] = now_us() - t0;
-		in[i] = *slot;
+		/* the sample, then (-r) its reference right after it */
+		for (int k = 0; k <= ref; k++) {
+			t0 = now_us();
+			*slot = -1;
+			pid = fork();
+			if (pid < 0)
+				die("fork");
+			if (pid == 0)
+				_exit(child_work(mode, target, dir, k ? refns : -1, slot));
+			reap(pid, 1);
+			(k ? rwhole : whole)[i] = now_us() - t0;
+			(k ? rin : in)[i] = *slot;
+		}
 	}
 	report(mode, in, whole, count);
+	if (ref) {
+		report("mountref", rin, rwhole, count);
+		kill(holder, SIGKILL);
+		reap(holder, 0);
+	}
 	return 0;
 }
