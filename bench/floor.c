@@ -9,15 +9,22 @@
  *                                    proc on /proc, tmpfs on /tmp, sethostname, execve(KEEPER);
  *                                    timed until the exec closes the CLOEXEC pipe, as the module
  *                                    waits for it. The keeper is then killed (not timed).
- *   floor unshare [-n COUNT]          unshare(CLONE_NEWNS), the host's cost of a new mount ns
+ *   floor unshare [-r] [-n COUNT]     unshare(CLONE_NEWNS), the host's cost of a new mount ns;
+ *                                    -r: each followed by an unshare from floor's private
+ *                                    namespace (below), a copy of the same mounts that shares
+ *                                    nothing: what the kernel's own state (every namespace on
+ *                                    the machine) adds, printed as "unshareref" (and
+ *                                    "unsharenorm", "unshareexcess" as for mountpair)
  *   floor mountpair -d DIR [-r] [-n COUNT] mount(2) of a tmpfs on DIR + umount(2): what one
  *                                    host mount event costs the host (every receiving set adds a
  *                                    copy). -r: each sample is followed by the same pair in a
  *                                    private mount namespace of floor's own (made once, joined
  *                                    before the clock starts), where nothing propagates: a
- *                                    reference, printed as "mountref", that moves with the
+ *                                    reference, printed as "mountpairref", that moves with the
  *                                    machine (on a VM the pair's median jumps between ~48 and
- *                                    ~80 µs from one batch to the next, the reference with it)
+ *                                    ~80 µs from one batch to the next, the reference with it).
+ *                                    Also "mountpairnorm" and "mountpairexcess": the figures of
+ *                                    each sample over (minus) its own reference
  *   floor withpidfd PID CMD [ARGS]   exec CMD with a pidfd on PID at fd 100, NSJ_BENCH_PIDFD=100
  *                                    and NSJ_BENCH_PID=PID in its environment (cg-shim.c)
  *
@@ -55,7 +62,8 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(const char *label, double *in, double *whole, unsigned n)
+/* prec: the decimals (1 for µs; more for a ratio) */
+static void report(const char *label, double *in, double *whole, unsigned n, int prec)
 {
 	double sum = 0;
 	unsigned k90 = (unsigned)(0.9 * n + 0.999999);
@@ -64,9 +72,9 @@ static void report(const char *label, double *in, double *whole, unsigned n)
 		sum += in[i];
 	qsort(in, n, sizeof(double), cmp_d);
 	qsort(whole, n, sizeof(double), cmp_d);
-	printf("%s n=%u min=%.1f med=%.1f p90=%.1f mean=%.1f wmed=%.1f fail=0\n", label, n, in[0],
-	       n % 2 ? in[n / 2] : (in[n / 2 - 1] + in[n / 2]) / 2, in[(k90 ? k90 : 1) - 1], sum / n,
-	       n % 2 ? whole[n / 2] : (whole[n / 2 - 1] + whole[n / 2]) / 2);
+	printf("%s n=%u min=%.*f med=%.*f p90=%.*f mean=%.*f wmed=%.*f fail=0\n", label, n, prec, in[0],
+	       prec, n % 2 ? in[n / 2] : (in[n / 2 - 1] + in[n / 2]) / 2, prec, in[(k90 ? k90 : 1) - 1],
+	       prec, sum / n, prec, n % 2 ? whole[n / 2] : (whole[n / 2 - 1] + whole[n / 2]) / 2);
 }
 
 _Noreturn static void die(const char *what)
@@ -238,8 +246,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: missing -k KEEPER, -p PID or -d DIR\n");
 		return 2;
 	}
-	if (ref && strcmp(mode, "mountpair") != 0) {
-		fprintf(stderr, "floor: -r is for mountpair\n");
+	if (ref && strcmp(mode, "mountpair") != 0 && strcmp(mode, "unshare") != 0) {
+		fprintf(stderr, "floor: -r is for mountpair and unshare\n");
 		return 2;
 	}
 	double *in = calloc(count, sizeof(double)), *whole = calloc(count, sizeof(double));
@@ -304,9 +312,31 @@ int main(int argc, char **argv)
 			(k ? rin : in)[i] = *slot;
 		}
 	}
-	report(mode, in, whole, count);
+	/*
+	 * Each sample against its own reference, taken right after it: on this VM the two are in the
+	 * same of the machine's two modes at 96-100 % of the samples, even in a batch split half and
+	 * half between them, where the medians of the two columns can land in different modes.
+	 */
+	double *norm = calloc(count, sizeof(double)), *excess = calloc(count, sizeof(double));
+	if (norm == NULL || excess == NULL)
+		die("memory");
+	for (unsigned i = 0; ref && i < count; i++) {
+		norm[i] = rin[i] > 0 ? in[i] / rin[i] : 0;
+		excess[i] = in[i] - rin[i];
+	}
+	report(mode, in, whole, count, 1);
 	if (ref) {
-		report("mountref", rin, rwhole, count);
+		char label[32];
+
+		snprintf(label, sizeof(label), "%sref", mode);
+		report(label, rin, rwhole, count, 1);
+		/* (their "wmed" is that of the same figure: there is no whole child of a ratio) */
+		snprintf(label, sizeof(label), "%snorm", mode);
+		memcpy(rwhole, norm, count * sizeof(double));
+		report(label, norm, rwhole, count, 4);
+		snprintf(label, sizeof(label), "%sexcess", mode);
+		memcpy(rwhole, excess, count * sizeof(double));
+		report(label, excess, rwhole, count, 1);
 		kill(holder, SIGKILL);
 		reap(holder, 0);
 	}
