@@ -55,8 +55,19 @@ done
 command -v patchelf >/dev/null || { echo "uml.sh: $why, and patchelf is missing (tools/deps)" >&2; exit 1; }
 
 # The archive this machine's apt takes Debian 12 from, for the same archive's unstable suite.
+# (apt's own view of it needs its lists; without them, its sources files say the same)
 site=$(apt-get indextargets --format '$(SITE) $(RELEASE) $(COMPONENT)' 'Identifier: Packages' 2>/dev/null |
 	awk '$2 == "bookworm" && $3 == "main" { print $1; exit }')
+if [ -z "$site" ]; then
+	site=$( { cat /etc/apt/sources.list.d/*.sources 2>/dev/null; echo; } | awk '
+		/^$/ { if (s ~ /(^| )bookworm( |$)/ && c ~ /(^| )main( |$)/ && u != "") { print u; exit }
+		       u = s = c = ""; next }
+		$1 == "URIs:" { u = $2 } $1 == "Suites:" { $1 = ""; s = $0 } $1 == "Components:" { $1 = ""; c = $0 }')
+fi
+if [ -z "$site" ]; then
+	site=$(sed 's/\[[^]]*\]//' /etc/apt/sources.list 2>/dev/null |
+		awk '$1 == "deb" && $3 == "bookworm" && / main( |$)/ { print $2; exit }')
+fi
 [ -n "$site" ] || { echo "uml.sh: $why, and apt has no Debian 12 archive to take unstable's from" >&2; exit 1; }
 install -d -m 0700 "$cache"
 exec 8>"$cache/.uml-lock"
