@@ -270,7 +270,7 @@ int nsj_record_read_path(const char *pin_dir, uid_t uid, struct nsj_record *r,
 	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	/* valgrind 3.19 lacks openat2 (callgrind's counts): the last component, as before 5.6 */
 	if (fd < 0 && errno == ENOSYS)
-		fd = open(path, how.flags);
+		fd = open(path, (int)how.flags);
 	if (fd < 0)
 		return -errno;
 	return read_record_fd(fd, r, err);
