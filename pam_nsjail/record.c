@@ -6,7 +6,9 @@
  * directory itself is the lock (flock on its fd); whoever removes it holds that lock, and a
  * waiter that then gets the lock sees st_nlink == 0 and starts over, so a lock is never taken
  * on a directory that is no longer reachable. Every open is O_NOFOLLOW|O_CLOEXEC and every
- * object is checked for owner and mode on its fd before it is trusted.
+ * object is checked for owner and mode on its fd before it is trusted (nsj_record_read_path,
+ * a hint that is read again under the lock before anything follows from it, checks the record
+ * file only).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
