@@ -312,33 +312,36 @@ int main(int argc, char **argv)
 			(k ? rin : in)[i] = *slot;
 		}
 	}
+	if (!ref) {
+		report(mode, in, whole, count, 1);
+		return 0;
+	}
 	/*
 	 * Each sample against its own reference, taken right after it: on this VM the two are in the
 	 * same of the machine's two modes at 96-100 % of the samples, even in a batch split half and
 	 * half between them, where the medians of the two columns can land in different modes.
+	 * (report() sorts what it is given: these first.) Their "wmed" is that of the same figure:
+	 * there is no whole child of a ratio.
 	 */
 	double *norm = calloc(count, sizeof(double)), *excess = calloc(count, sizeof(double));
+	char label[32];
+
 	if (norm == NULL || excess == NULL)
 		die("memory");
-	for (unsigned i = 0; ref && i < count; i++) {
+	for (unsigned i = 0; i < count; i++) {
 		norm[i] = rin[i] > 0 ? in[i] / rin[i] : 0;
 		excess[i] = in[i] - rin[i];
 	}
 	report(mode, in, whole, count, 1);
-	if (ref) {
-		char label[32];
-
-		snprintf(label, sizeof(label), "%sref", mode);
-		report(label, rin, rwhole, count, 1);
-		/* (their "wmed" is that of the same figure: there is no whole child of a ratio) */
-		snprintf(label, sizeof(label), "%snorm", mode);
-		memcpy(rwhole, norm, count * sizeof(double));
-		report(label, norm, rwhole, count, 4);
-		snprintf(label, sizeof(label), "%sexcess", mode);
-		memcpy(rwhole, excess, count * sizeof(double));
-		report(label, excess, rwhole, count, 1);
-		kill(holder, SIGKILL);
-		reap(holder, 0);
-	}
+	snprintf(label, sizeof(label), "%sref", mode);
+	report(label, rin, rwhole, count, 1);
+	snprintf(label, sizeof(label), "%snorm", mode);
+	memcpy(rwhole, norm, count * sizeof(double));
+	report(label, norm, rwhole, count, 4);
+	snprintf(label, sizeof(label), "%sexcess", mode);
+	memcpy(rwhole, excess, count * sizeof(double));
+	report(label, excess, rwhole, count, 1);
+	kill(holder, SIGKILL);
+	reap(holder, 0);
 	return 0;
 }

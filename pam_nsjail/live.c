@@ -14,14 +14,6 @@
 
 #include "nsj.h"
 
-int nsj_live_peek(const char *pin_dir, uid_t uid, struct nsj_record *r)
-{
-	struct nsj_err scratch = { 0 };
-
-	/* pin_dir's path holds no symlink (setup.c refuses one), so that one openat2 reaches it. */
-	return nsj_record_read_path(pin_dir, uid, r, &scratch);
-}
-
 /* The section the record names, when it is still the same section of the same text. */
 static const struct nsj_section *recorded(const struct nsj_config *c, const struct nsj_record *r)
 {

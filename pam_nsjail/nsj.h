@@ -316,14 +316,6 @@ int nsj_user_lock(int pindir, uid_t uid, bool create, struct nsj_err *err);
 
 /* Read / write (atomically, via rename) <udir>/keeper. Read: -ENOENT when there is none. */
 int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err);
-/*
- * The same, by its path <pin_dir>/<uid>/keeper, in one openat2() that follows no symlink on
- * the way (nor a magic link; where openat2 is missing, O_NOFOLLOW on the last component
- * only): without the lock and without checking the directories, so a hint only
- * (nsj_live_peek). -errno as the open gives it, without a message, or nsj_record_read's.
- */
-int nsj_record_read_path(const char *pin_dir, uid_t uid, struct nsj_record *r,
-			 struct nsj_err *err);
 int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err);
 /* Remove the record and the (locked) directory <pin_dir>/<uid>. */
 int nsj_record_remove(int pindir, uid_t uid, int udir, struct nsj_err *err);
@@ -510,9 +502,12 @@ int nsj_set_reset(const char *pin_dir, uid_t uid, int timeout_ms, struct nsj_err
 /* ---- the policy of a live set (live.c) ------------------------------------------------ */
 
 /*
- * Read the record of uid's set under pin_dir without taking its lock: a hint only, which
- * nsj_session_open() checks again under the lock. 0, or -errno (no message: no set, or none
- * readable, only means the policy is resolved in full). Runs as root in the host namespaces.
+ * Read the record of uid's set under pin_dir without taking its lock, in one openat2() of
+ * <pin_dir>/<uid>/keeper that follows no symlink (where openat2 is missing, O_NOFOLLOW on the
+ * last component only), the record file checked, the directories not (record.c): a hint
+ * only, which nsj_session_open() checks again under the lock. 0, or -errno (no message: no
+ * set, or none readable, only means the policy is resolved in full). Runs as root in the host
+ * namespaces.
  */
 int nsj_live_peek(const char *pin_dir, uid_t uid, struct nsj_record *r);
 

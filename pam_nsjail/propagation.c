@@ -49,11 +49,7 @@
 /* path, opened O_PATH as a directory without following any symlink; -errno. */
 static int open_dir_path(const char *path)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	int fd = nsj_open_nofollow(AT_FDCWD, path, O_PATH | O_DIRECTORY);
 
 	return fd < 0 ? -errno : fd;
 }

@@ -6,8 +6,8 @@
  * directory itself is the lock (flock on its fd); whoever removes it holds that lock, and a
  * waiter that then gets the lock sees st_nlink == 0 and starts over, so a lock is never taken
  * on a directory that is no longer reachable. Every open is O_NOFOLLOW|O_CLOEXEC and every
- * object is checked for owner and mode on its fd before it is trusted (nsj_record_read_path,
- * a hint that is read again under the lock before anything follows from it, checks the record
+ * object is checked for owner and mode on its fd before it is trusted (nsj_live_peek, a
+ * hint that is read again under the lock before anything follows from it, checks the record
  * file only).
  */
 #define _GNU_SOURCE
@@ -20,13 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nsj.h"
+#include "setup.h"
 
 #define RECORD "keeper"
 #define RECORD_TMP "keeper.new"
@@ -256,26 +255,23 @@ int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err)
 	return read_record_fd(fd, r, err);
 }
 
-int nsj_record_read_path(const char *pin_dir, uid_t uid, struct nsj_record *r,
-			 struct nsj_err *err)
+int nsj_live_peek(const char *pin_dir, uid_t uid, struct nsj_record *r)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
+	struct nsj_err scratch = { 0 };
 	char path[PATH_MAX];
 	int n, fd;
 
+	/* pin_dir's path holds no symlink (setup.c refuses one), so that one openat2 reaches it. */
 	n = snprintf(path, sizeof(path), "%s/%u/" RECORD, pin_dir, (unsigned)uid);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	fd = nsj_open_nofollow(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	/* valgrind 3.19 lacks openat2 (callgrind's counts): the last component, as before 5.6 */
 	if (fd < 0 && errno == ENOSYS)
-		fd = open(path, (int)how.flags);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	return read_record_fd(fd, r, err);
+	return read_record_fd(fd, r, &scratch);
 }
 
 int nsj_record_write(int udir, const struct nsj_record *r, struct nsj_err *err)

@@ -25,7 +25,7 @@
 #include "libc_compat.h"
 #include "setup.h"
 
-static int open_beneath(int dirfd, const char *path, int flags)
+int nsj_open_nofollow(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
@@ -36,7 +36,7 @@ static int open_beneath(int dirfd, const char *path, int flags)
 
 static int open_target(const char *path, bool dir, struct nsj_err *err)
 {
-	int fd = open_beneath(AT_FDCWD, path, O_PATH | (dir ? O_DIRECTORY : 0));
+	int fd = nsj_open_nofollow(AT_FDCWD, path, O_PATH | (dir ? O_DIRECTORY : 0));
 
 	if (fd < 0)
 		return nsj_err_set(err, errno, "%s: %m%s", path,
@@ -421,7 +421,7 @@ static int mqueue_at(const char *path, struct nsj_err *err)
 {
 	int target, fs, mnt, ret;
 
-	target = open_beneath(AT_FDCWD, path, O_PATH | O_DIRECTORY);
+	target = nsj_open_nofollow(AT_FDCWD, path, O_PATH | O_DIRECTORY);
 	if (target < 0 && errno == ENOENT)
 		return 0;
 	if (target < 0)
@@ -454,7 +454,7 @@ static int mqueue_at(const char *path, struct nsj_err *err)
  */
 static int hide_bus_dir(const char *path, struct nsj_err *err)
 {
-	int target = open_beneath(AT_FDCWD, path, O_PATH | O_DIRECTORY), mnt, ret;
+	int target = nsj_open_nofollow(AT_FDCWD, path, O_PATH | O_DIRECTORY), mnt, ret;
 
 	if (target < 0 && (errno == ENOENT || (errno == ELOOP && strcmp(path, "/run/dbus") != 0)))
 		return 0;

@@ -21,6 +21,12 @@ int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struc
  */
 #define NSJ_INSIDE_MARK "set-owner"
 
+/*
+ * openat2(dirfd, path, flags | O_CLOEXEC) following no symlink on the way, nor a magic link
+ * (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS): the fd, or -1 with errno.
+ */
+int nsj_open_nofollow(int dirfd, const char *path, int flags);
+
 /* Cover pin_dir with that tmpfs (also used by the keeper to cover it again). */
 int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
 

@@ -101,7 +101,7 @@ like "$(login bob)" 'user=bob .*action=created' "persist = false by group: a set
 as bob 'touch /tmp/mine'
 is "$(as bob 'ls /tmp')" "" "persist = false: every login its own set (its own /tmp)"
 
-# --- the peek at the record: one open, or the directories one by one through a symlink -----
+# --- the peek at the record before the lock: one openat2 of its path -------------------------
 reset_all
 conf "$LAB"
 as bob true
