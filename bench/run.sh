@@ -160,6 +160,26 @@ nscd_off() {
 	pkill -x nscd 2>/dev/null || true
 	rm -rf /run/nscd
 }
+# ---- the NSS database case: libnss-db in the world --------------------------------------------
+# The other way to a flat look-up, with no daemon: Debian's libnss-db, NSS `passwd: db files`,
+# reads a Berkeley DB of /etc/passwd made by the package's Makefile (`make -C /var/lib/misc`, as an
+# administrator runs after each change of the file). At each step the rejoins are measured again
+# with it; its database is on a tmpfs of the world's own over /var/lib/misc.
+NSSDB=
+if dpkg-query -W -f='${Status}' libnss-db 2>/dev/null | grep -q 'ok installed' && [ -f /var/lib/misc/Makefile ]; then
+	NSSDB=yes
+fi
+nssdb_make() {
+	cp /var/lib/misc/Makefile "$W/nssdb.mk"
+	mount -t tmpfs -o mode=0755 world-nssdb /var/lib/misc
+	make -s -f "$W/nssdb.mk" /var/lib/misc/passwd.db >/dev/null || die "libnss-db: make passwd.db"
+	cp -a /etc/nsswitch.conf "$W/nsswitch.files"
+}
+nssdb_on() {
+	sed 's/^passwd:.*/passwd:         db files/' "$W/nsswitch.files" >/etc/nsswitch.conf
+	[ "$(getent passwd "$U1" | cut -d: -f3)" = "$BASE" ] || die "libnss-db: $U1 not found"
+}
+nssdb_off() { cp "$W/nsswitch.files" /etc/nsswitch.conf; }
 # mount_norm N: at N sets, the pair outside over its reference, against the same at 0 sets.
 mount_norm() {
 	calc "$(g n$1.mout.mountpairnorm.med) / $(g n0.mout.mountpairnorm.med)"
@@ -233,6 +253,11 @@ scale_goals() {
 		goal "  with nscd: first login, sets $((top + 1))-$((top + NX)) ≤ 1.1× sets 1-$first_n" "$(calc "$(g cfirst.first.med) / $(g first.first.med)")" 1.1
 		alt cfirst.first first.first cfirst.permit first.fpermit
 	fi
+	if [ -n "$NSSDB" ]; then
+		goal "  with libnss-db: rejoin of set #1 at $top sets ≤ 1.1× at 1 set" "$(calc "$(g d$top.rejoin.med) / $(g d1.rejoin.med)")" 1.1
+		goal "  with libnss-db: the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g d$top.newest.med) / $(g d1.newest.med)")" 1.1
+		alt d$top.newest d1.newest d$top.permit d1.permit
+	fi
 	r=$(calc "$(g last.last.med) / $(g first.first.med)")
 	goal "first login, sets $((top > 100 ? top - 99 : 1))-$top ≤ 1.1× sets 1-$first_n" "$r" 1.1
 	alt last.last first.first last.lpermit first.fpermit
@@ -270,6 +295,7 @@ NX=100
 awk -v b=$BASE -v n=$((NMAX + NX)) 'BEGIN { for (i = 0; i < n; i++)
 	printf "bu%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", b + i, b + i, b }' >>/etc/passwd
 U1=bu$BASE
+[ -z "$NSSDB" ] || nssdb_make
 conf "$(cat conf/pam_nsjail.conf)" # the shipped defaults
 NPCONF=/etc/security/pam_nsjail-np.conf
 printf 'default { persist = false }\n' >"$NPCONF"
@@ -421,6 +447,12 @@ for n in "${cps[@]}"; do
 		pb "c$n" -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:bu$((BASE + n - 1))
 		nscd_off
 	fi
+	if [ -n "$NSSDB" ]; then
+		say "  the same rejoins with libnss-db (passwd: db files)"
+		nssdb_on
+		pb "d$n" -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:bu$((BASE + n - 1))
+		nssdb_off
+	fi
 	fl "n$n" -pin unshare -r -n "$R"
 	list_time "n$n"
 	mount_pairs "n$n"
@@ -511,6 +543,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	lat "pam_nsjail rejoin, account line pam_permit" acct.noacct acct.permit
 	lat "pam_nsjail rejoin, cold child (**)" cold.rejoin cold.permit
 	[ -n "$NSCD" ] && lat "pam_nsjail rejoin, nscd caching passwd" c1.rejoin c1.permit 1.5
+	[ -n "$NSSDB" ] && lat "pam_nsjail rejoin, libnss-db passwd" d1.rejoin d1.permit 1.5
 	lat "pam_unix session line (Debian's)" ref.unix ref.permit
 	lat "pam_nsjail first login (sets 1-$first_n)" first.first first.fpermit 8
 	lat "pam_nsjail first login, persist=false (*)" np.np np.permit
@@ -571,6 +604,18 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 		echo "first logins of sets $((NTOP + 1))-$((NTOP + NX)) with nscd: $(us "$(g cfirst.first.med)") [$(us "$(g cfirst.first.p90)")] µs," \
 			"pam_permit $(us "$(g cfirst.permit.med)") µs (sets 1-$first_n, files: $(us "$(g first.first.med)") µs)"
 	fi
+	if [ -n "$NSSDB" ]; then
+		echo
+		echo "The same rejoins with Debian's libnss-db (passwd: db files; the database made from /etc/passwd"
+		echo "by its Makefile): a look-up by name in a hashed file, with no daemon."
+		printf '%6s %15s %5s %15s %5s %7s\n' sets rejoin "×@1" newest "×@1" permit
+		for n in "${cps[@]}"; do
+			printf '%6s %15s %5s %15s %5s %7s\n' "$n" \
+				"$(us "$(g d$n.rejoin.med)") [$(us "$(g d$n.rejoin.p90)")]" "$(calc "$(g d$n.rejoin.med) / $(g d1.rejoin.med)")" \
+				"$(us "$(g d$n.newest.med)") [$(us "$(g d$n.newest.p90)")]" "$(calc "$(g d$n.newest.med) / $(g d1.newest.med)")" \
+				"$(us "$(g d$n.permit.med)")"
+		done
+	fi
 	echo
 	mount_table
 	echo
@@ -621,6 +666,10 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	if [ -n "$NSCD" ]; then
 		r=$(calc "$(g c1.rejoin.med) / $(g c1.permit.med)")
 		printf '  %-52s %10s  %s\n' "  with nscd caching passwd" "${r}×" "$(verdict "$r" 1.5)"
+	fi
+	if [ -n "$NSSDB" ]; then
+		r=$(calc "$(g d1.rejoin.med) / $(g d1.permit.med)")
+		printf '  %-52s %10s  %s\n' "  with libnss-db" "${r}×" "$(verdict "$r" 1.5)"
 	fi
 	printf '  %-52s %10s\n' "  (pam_unix's session line: $(calc "$(g ref.unix.med) / $(g ref.permit.med)")×; the rejoin with it:" "$(calc "$(g ref.rejoin.med) / $(g ref.permit.med)")×)"
 	printf '  %-52s %10s  %s\n' "first login ≤ 8× a pam_permit session" "${r_first}×" "$(verdict "$r_first" 8)"
