@@ -20,7 +20,7 @@ groups_setup() {
 	sed -i 's/^group:.*/group:          files systemd/' /etc/nsswitch.conf
 	# The scale steps' users (their sets are gone by now) would put these users BENCH_N lines
 	# down /etc/passwd: the case is the issue's, 1000 users and groups whatever BENCH_N is.
-	sed -i '/^bu[0-9]*:x:/d' /etc/passwd
+	sed -i '/^b[uq][0-9]*:x:/d' /etc/passwd
 	awk -v b=$GB -v n=$GN 'BEGIN { for (i = 0; i < n; i++)
 		printf "gu%d:x:%d:%d:group bench user:/nonexistent:/usr/sbin/nologin\n", b + i, b + i, b + i }' >>/etc/passwd
 	awk -v b=$GB -v n=$GN 'BEGIN {

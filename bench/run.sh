@@ -250,7 +250,7 @@ scale_goals() {
 		goal "  with nscd: rejoin of set #1 at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.rejoin.med) / $(g c1.rejoin.med)")" 1.1
 		goal "  with nscd: the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.newest.med) / $(g c1.newest.med)")" 1.1
 		alt c$top.newest c1.newest c$top.permit c1.permit
-		goal "  with nscd: first login, sets $((top + 1))-$((top + NX)) ≤ 1.1× sets 1-$first_n" "$(calc "$(g cfirst.first.med) / $(g first.first.med)")" 1.1
+		goal "  with nscd: first login, sets $((top + QN + 1))-$((top + QN + NX)) ≤ 1.1× sets 1-$first_n" "$(calc "$(g cfirst.first.med) / $(g first.first.med)")" 1.1
 		alt cfirst.first first.first cfirst.permit first.fpermit
 	fi
 	if [ -n "$NSSDB" ]; then
@@ -258,8 +258,10 @@ scale_goals() {
 		goal "  with libnss-db: the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g d$top.newest.med) / $(g d1.newest.med)")" 1.1
 		alt d$top.newest d1.newest d$top.permit d1.permit
 	fi
+	goal "first login, sets $((top + 1))-$((top + QN)) ≤ 1.1× sets 1-$first_n (same lines)" "$(calc "$(g qfirst.first.med) / $(g first.first.med)")" 1.1
+	alt qfirst.first first.first qfirst.permit first.fpermit
 	r=$(calc "$(g last.last.med) / $(g first.first.med)")
-	goal "first login, sets $((top > 100 ? top - 99 : 1))-$top ≤ 1.1× sets 1-$first_n" "$r" 1.1
+	goal "  sets $((top > 100 ? top - 99 : 1))-$top (users at the end of /etc/passwd)" "$r" 1.1
 	alt last.last first.first last.lpermit first.fpermit
 	goal "host unshare(CLONE_NEWNS) at $top sets ≤ 1.1× at 1 set" "$(calc "$(g n$top.unshare.med) / $(g n1.unshare.med)")" 1.1
 	# The kernel's share: an unshare from floor's private copy of the same mounts, interleaved.
@@ -290,10 +292,16 @@ MODULE=$W/bin/pam_nsjail.so
 NSJAILCTL=$W/bin/nsjailctl
 RB=$W/bin
 echo "bench:x:$BASE:" >>/etc/group
-# NX more users than sets: the first logins with nscd at the largest step (below).
+# NX more users than sets: the first logins with nscd at the largest step (below). And NX users
+# bq<QB+i> whose lines are between those of sets 1..NX (bu<BASE+i>, each followed by bq<QB+i>):
+# their first logins at the largest step cost what those of sets 1..NX cost in the user look-up
+# (files reads /etc/passwd up to the user's line), so that what the sets add is all they show.
 NX=100
-awk -v b=$BASE -v n=$((NMAX + NX)) 'BEGIN { for (i = 0; i < n; i++)
-	printf "bu%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", b + i, b + i, b }' >>/etc/passwd
+QB=19000
+QN=$((NMAX < NX ? NMAX : NX)) # as many as the first logins they are measured against
+awk -v b=$BASE -v n=$((NMAX + NX)) -v q=$QB -v nx=$NX 'BEGIN { for (i = 0; i < n; i++) {
+	printf "bu%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", b + i, b + i, b
+	if (i < nx) printf "bq%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", q + i, q + i, b } }' >>/etc/passwd
 U1=bu$BASE
 [ -z "$NSSDB" ] || nssdb_make
 conf "$(cat conf/pam_nsjail.conf)" # the shipped defaults
@@ -463,9 +471,14 @@ for n in "${cps[@]}"; do
 		say "  instruction and system-call counts of a rejoin at $n sets (callgrind, strace)"
 		counts "rejoin$n"
 	fi
-	# Last, so that no other figure of the step sees them: NX more first logins with nscd.
+	# Last, so that no other figure of the step sees them: NX first logins of the bq users (at
+	# the lines of sets 1..NX), then NX more with nscd.
+	if [ "$n" = "$NMAX" ]; then
+		say "  $QN more first logins (sets $((n + 1))..$((n + QN))), users at the lines of sets 1..$QN"
+		pb qfirst -n "$QN" -b $QB "first=b-nsjail:bq%d" "permit=b-permit:$U1"
+	fi
 	if [ -n "$NSCD" ] && [ "$n" = "$NMAX" ]; then
-		say "  $NX more first logins (sets $((n + 1))..$((n + NX))) with nscd caching passwd and group"
+		say "  $NX more first logins (sets $((n + QN + 1))..$((n + QN + NX))) with nscd caching passwd and group"
 		nscd_on
 		pb cfirst -n "$NX" -b $((BASE + n)) "first=b-nsjail:bu%d" "permit=b-permit:$U1"
 		nscd_off
@@ -480,7 +493,7 @@ say "tearing down every set (SIGKILL to every keeper) and measuring the memory g
 sleep 1
 read -r avail slab shm kstack ptab < <(meminfo)
 pss_top=$(pss_avg)
-NDOWN=$(keepers | wc -l) # NTOP, and the NX of the nscd first logins
+NDOWN=$(keepers | wc -l) # NTOP, the QN of the bq users and the NX of the nscd first logins
 keepers | xargs -r kill -KILL
 for i in $(seq 100); do pgrep -x nsjail-keeper >/dev/null || break; sleep 0.1; done
 pgrep -x nsjail-keeper >/dev/null && die "keepers still alive after SIGKILL"
@@ -590,6 +603,8 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 			"$(calc "$(g n$n.unshareref.med) / $(g n1.unshareref.med)")" "$(g n$n.bg)"
 	done
 	echo "(create at N: the first logins that took the count from the previous step to N.)"
+	echo "first logins of sets $((NTOP + 1))-$((NTOP + QN)), users at the lines of sets 1-$first_n: $(us "$(g qfirst.first.med)")" \
+		"[$(us "$(g qfirst.first.p90)")] µs, pam_permit $(us "$(g qfirst.permit.med)") µs (sets 1-$first_n: $(us "$(g first.first.med)") µs)"
 	if [ -n "$NSCD" ]; then
 		echo
 		echo "The same rejoins with Debian's nscd caching passwd and group (started in the world for these"
@@ -601,7 +616,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 				"$(us "$(g c$n.newest.med)") [$(us "$(g c$n.newest.p90)")]" "$(calc "$(g c$n.newest.med) / $(g c1.newest.med)")" \
 				"$(us "$(g c$n.permit.med)")"
 		done
-		echo "first logins of sets $((NTOP + 1))-$((NTOP + NX)) with nscd: $(us "$(g cfirst.first.med)") [$(us "$(g cfirst.first.p90)")] µs," \
+		echo "first logins of sets $((NTOP + QN + 1))-$((NTOP + QN + NX)) with nscd: $(us "$(g cfirst.first.med)") [$(us "$(g cfirst.first.p90)")] µs," \
 			"pam_permit $(us "$(g cfirst.permit.med)") µs (sets 1-$first_n, files: $(us "$(g first.first.med)") µs)"
 	fi
 	if [ -n "$NSSDB" ]; then
