@@ -165,10 +165,7 @@ nscd_off() {
 # reads a Berkeley DB of /etc/passwd made by the package's Makefile (`make -C /var/lib/misc`, as an
 # administrator runs after each change of the file). At each step the rejoins are measured again
 # with it; its database is on a tmpfs of the world's own over /var/lib/misc.
-NSSDB=
-if dpkg-query -W -f='${Status}' libnss-db 2>/dev/null | grep -q 'ok installed' && [ -f /var/lib/misc/Makefile ]; then
-	NSSDB=yes
-fi
+NSSDB=$([ -f /var/lib/misc/Makefile ] && command -v makedb || true)
 nssdb_make() {
 	cp /var/lib/misc/Makefile "$W/nssdb.mk"
 	mount -t tmpfs -o mode=0755 world-nssdb /var/lib/misc
@@ -180,6 +177,34 @@ nssdb_on() {
 	[ "$(getent passwd "$U1" | cut -d: -f3)" = "$BASE" ] || die "libnss-db: $U1 not found"
 }
 nssdb_off() { cp "$W/nsswitch.files" /etc/nsswitch.conf; }
+# nss_rejoins PREFIX SOURCE: at step n, the two rejoins again with SOURCE (nscd, nssdb) on.
+nss_rejoins() {
+	"$2_on"
+	pb "$1$n" -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:bu$((BASE + n - 1))
+	"$2_off"
+}
+# nss_goals PREFIX LABEL TOP: the scale goals of those rejoins.
+nss_goals() {
+	goal "  with $2: rejoin of set #1 at $3 sets ≤ 1.1× at 1 set" "$(calc "$(g $1$3.rejoin.med) / $(g ${1}1.rejoin.med)")" 1.1
+	goal "  with $2: the newest set at $3 sets ≤ 1.1× at 1 set" "$(calc "$(g $1$3.newest.med) / $(g ${1}1.newest.med)")" 1.1
+	alt $1$3.newest ${1}1.newest $1$3.permit ${1}1.permit
+}
+# nss_ratio PREFIX LABEL: the rejoin at 1 set over pam_permit, against the 1.5× goal.
+nss_ratio() {
+	local r
+	r=$(calc "$(g ${1}1.rejoin.med) / $(g ${1}1.permit.med)")
+	printf '  %-52s %10s  %s\n' "  $2" "${r}×" "$(verdict "$r" 1.5)"
+}
+# nss_table PREFIX: their figures at every step.
+nss_table() {
+	printf '%6s %15s %5s %15s %5s %7s\n' sets rejoin "×@1" newest "×@1" permit
+	for n in "${cps[@]}"; do
+		printf '%6s %15s %5s %15s %5s %7s\n' "$n" \
+			"$(us "$(g $1$n.rejoin.med)") [$(us "$(g $1$n.rejoin.p90)")]" "$(calc "$(g $1$n.rejoin.med) / $(g ${1}1.rejoin.med)")" \
+			"$(us "$(g $1$n.newest.med)") [$(us "$(g $1$n.newest.p90)")]" "$(calc "$(g $1$n.newest.med) / $(g ${1}1.newest.med)")" \
+			"$(us "$(g $1$n.permit.med)")"
+	done
+}
 # mount_norm N: at N sets, the pair outside over its reference, against the same at 0 sets.
 mount_norm() {
 	calc "$(g n$1.mout.mountpairnorm.med) / $(g n0.mout.mountpairnorm.med)"
@@ -247,17 +272,11 @@ scale_goals() {
 	goal "rejoin of the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g n$top.newest.med) / $(g n1.newest.med)")" 1.1
 	alt n$top.newest n1.newest n$top.permit n1.permit
 	if [ -n "$NSCD" ]; then
-		goal "  with nscd: rejoin of set #1 at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.rejoin.med) / $(g c1.rejoin.med)")" 1.1
-		goal "  with nscd: the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g c$top.newest.med) / $(g c1.newest.med)")" 1.1
-		alt c$top.newest c1.newest c$top.permit c1.permit
+		nss_goals c nscd "$top"
 		goal "  with nscd: first login, sets $((top + QN + 1))-$((top + QN + NX)) ≤ 1.1× sets 1-$first_n" "$(calc "$(g cfirst.first.med) / $(g first.first.med)")" 1.1
 		alt cfirst.first first.first cfirst.permit first.fpermit
 	fi
-	if [ -n "$NSSDB" ]; then
-		goal "  with libnss-db: rejoin of set #1 at $top sets ≤ 1.1× at 1 set" "$(calc "$(g d$top.rejoin.med) / $(g d1.rejoin.med)")" 1.1
-		goal "  with libnss-db: the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g d$top.newest.med) / $(g d1.newest.med)")" 1.1
-		alt d$top.newest d1.newest d$top.permit d1.permit
-	fi
+	[ -z "$NSSDB" ] || nss_goals d libnss-db "$top"
 	goal "first login, sets $((top + 1))-$((top + QN)) ≤ 1.1× sets 1-$first_n (same lines)" "$(calc "$(g qfirst.first.med) / $(g first.first.med)")" 1.1
 	alt qfirst.first first.first qfirst.permit first.fpermit
 	r=$(calc "$(g last.last.med) / $(g first.first.med)")
@@ -451,15 +470,11 @@ for n in "${cps[@]}"; do
 	fi
 	if [ -n "$NSCD" ]; then
 		say "  the same rejoins with nscd caching passwd and group"
-		nscd_on
-		pb "c$n" -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:bu$((BASE + n - 1))
-		nscd_off
+		nss_rejoins c nscd
 	fi
 	if [ -n "$NSSDB" ]; then
 		say "  the same rejoins with libnss-db (passwd: db files)"
-		nssdb_on
-		pb "d$n" -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:bu$((BASE + n - 1))
-		nssdb_off
+		nss_rejoins d nssdb
 	fi
 	fl "n$n" -pin unshare -r -n "$R"
 	list_time "n$n"
@@ -609,13 +624,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 		echo
 		echo "The same rejoins with Debian's nscd caching passwd and group (started in the world for these"
 		echo "rows only): the user look-up no longer reads /etc/passwd up to the user's line."
-		printf '%6s %15s %5s %15s %5s %7s\n' sets rejoin "×@1" newest "×@1" permit
-		for n in "${cps[@]}"; do
-			printf '%6s %15s %5s %15s %5s %7s\n' "$n" \
-				"$(us "$(g c$n.rejoin.med)") [$(us "$(g c$n.rejoin.p90)")]" "$(calc "$(g c$n.rejoin.med) / $(g c1.rejoin.med)")" \
-				"$(us "$(g c$n.newest.med)") [$(us "$(g c$n.newest.p90)")]" "$(calc "$(g c$n.newest.med) / $(g c1.newest.med)")" \
-				"$(us "$(g c$n.permit.med)")"
-		done
+		nss_table c
 		echo "first logins of sets $((NTOP + QN + 1))-$((NTOP + QN + NX)) with nscd: $(us "$(g cfirst.first.med)") [$(us "$(g cfirst.first.p90)")] µs," \
 			"pam_permit $(us "$(g cfirst.permit.med)") µs (sets 1-$first_n, files: $(us "$(g first.first.med)") µs)"
 	fi
@@ -623,13 +632,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 		echo
 		echo "The same rejoins with Debian's libnss-db (passwd: db files; the database made from /etc/passwd"
 		echo "by its Makefile): a look-up by name in a hashed file, with no daemon."
-		printf '%6s %15s %5s %15s %5s %7s\n' sets rejoin "×@1" newest "×@1" permit
-		for n in "${cps[@]}"; do
-			printf '%6s %15s %5s %15s %5s %7s\n' "$n" \
-				"$(us "$(g d$n.rejoin.med)") [$(us "$(g d$n.rejoin.p90)")]" "$(calc "$(g d$n.rejoin.med) / $(g d1.rejoin.med)")" \
-				"$(us "$(g d$n.newest.med)") [$(us "$(g d$n.newest.p90)")]" "$(calc "$(g d$n.newest.med) / $(g d1.newest.med)")" \
-				"$(us "$(g d$n.permit.med)")"
-		done
+		nss_table d
 	fi
 	echo
 	mount_table
@@ -678,14 +681,8 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	echo
 	echo "Goals"
 	printf '  %-52s %10s  %s\n' "rejoin ≤ 1.5× a pam_permit session" "${r_rejoin}×" "$(verdict "$r_rejoin" 1.5)"
-	if [ -n "$NSCD" ]; then
-		r=$(calc "$(g c1.rejoin.med) / $(g c1.permit.med)")
-		printf '  %-52s %10s  %s\n' "  with nscd caching passwd" "${r}×" "$(verdict "$r" 1.5)"
-	fi
-	if [ -n "$NSSDB" ]; then
-		r=$(calc "$(g d1.rejoin.med) / $(g d1.permit.med)")
-		printf '  %-52s %10s  %s\n' "  with libnss-db" "${r}×" "$(verdict "$r" 1.5)"
-	fi
+	[ -z "$NSCD" ] || nss_ratio c "with nscd caching passwd"
+	[ -z "$NSSDB" ] || nss_ratio d "with libnss-db"
 	printf '  %-52s %10s\n' "  (pam_unix's session line: $(calc "$(g ref.unix.med) / $(g ref.permit.med)")×; the rejoin with it:" "$(calc "$(g ref.rejoin.med) / $(g ref.permit.med)")×)"
 	printf '  %-52s %10s  %s\n' "first login ≤ 8× a pam_permit session" "${r_first}×" "$(verdict "$r_first" 8)"
 	printf '  %-52s %10s  %s\n' "account line ≤ 3 % of a rejoin (median; cpu $r_acct_cpu %)" "$r_acct %" "$(verdict "$r_acct" 3)"
