@@ -83,6 +83,12 @@ meminfo() {
 		}'
 }
 keepers() { for d in "$PIN"/*/keeper; do head -n1 "$d"; done; }
+# newest_keeper PID: whether no recorded keeper started after PID (/proc/PID/stat's starttime).
+newest_keeper() {
+	local t
+	t=$(awk '{ print $22 }' "/proc/$1/stat") || return 1
+	keepers | sed 's|.*|/proc/&/stat|' | xargs awk -v t="$t" '$22 > t { bad = 1 } END { exit bad }'
+}
 pss_avg() { # mean Pss (KiB) of every recorded keeper
 	keepers | while read -r p; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done |
 		awk '/^Pss:/ { s += $2; n++ } END { printf "%.0f", n ? s / n : 0 }'
@@ -269,7 +275,10 @@ scale_goals() {
 	alt() { printf '  %s\n' "  (cpu $(calc "$(g "$1.cpu") / $(g "$2.cpu")")×, norm $(calc "($(g "$1.med") / $(g "$3.med")) / ($(g "$2.med") / $(g "$4.med"))")×)"; }
 	goal "rejoin of set #1 at $top sets ≤ 1.1× at 1 set" "$(calc "$(g n$top.rejoin.med) / $(g n1.rejoin.med)")" 1.1
 	alt n$top.rejoin n1.rejoin n$top.permit n1.permit
-	goal "rejoin of the newest set at $top sets ≤ 1.1× at 1 set" "$(calc "$(g n$top.newest.med) / $(g n1.newest.med)")" 1.1
+	goal "rejoin of the newest set, $((top + QN)) sets ≤ 1.1× at 1 set (same line)" "$(calc "$(g qnew.newest.med) / $(g n1.newest.med)")" 1.1
+	alt qnew.newest n1.newest qnew.permit n1.permit
+	printf '  %-52s %10s\n' "  (over set #1's rejoin, interleaved with it:" "$(calc "$(g qnew.newest.med) / $(g qnew.rejoin.med)")×)"
+	goal "  set $top, the newest of $top (user at the end of /etc/passwd)" "$(calc "$(g n$top.newest.med) / $(g n1.newest.med)")" 1.1
 	alt n$top.newest n1.newest n$top.permit n1.permit
 	if [ -n "$NSCD" ]; then
 		nss_goals c nscd "$top"
@@ -311,16 +320,19 @@ MODULE=$W/bin/pam_nsjail.so
 NSJAILCTL=$W/bin/nsjailctl
 RB=$W/bin
 echo "bench:x:$BASE:" >>/etc/group
-# NX more users than sets: the first logins with nscd at the largest step (below). And NX users
-# bq<QB+i> whose lines are between those of sets 1..NX (bu<BASE+i>, each followed by bq<QB+i>):
-# their first logins at the largest step cost what those of sets 1..NX cost in the user look-up
-# (files reads /etc/passwd up to the user's line), so that what the sets add is all they show.
+# NX more users than sets: the first logins with nscd at the largest step (below). And QN users
+# bq<QB..QB+QN-1> whose lines are between those of sets 1..QN, in reverse (bu<BASE>, bq<QB+QN-1>,
+# bu<BASE+1>, bq<QB+QN-2>, ...): their first logins at the largest step cost what those of sets
+# 1..QN cost in the user look-up (files reads /etc/passwd up to the user's line), so that what the
+# sets add is all they show; and the last of them, the newest set, has the line after user #1's,
+# so that its rejoin does the look-up of the newest set at 1 set (user #1's).
 NX=100
 QB=19000
 QN=$((NMAX < NX ? NMAX : NX)) # as many as the first logins they are measured against
-awk -v b=$BASE -v n=$((NMAX + NX)) -v q=$QB -v nx=$NX 'BEGIN { for (i = 0; i < n; i++) {
+QL=bq$((QB + QN - 1))         # the user of the newest set at the largest step
+awk -v b=$BASE -v n=$((NMAX + NX)) -v q=$QB -v qn=$QN 'BEGIN { for (i = 0; i < n; i++) {
 	printf "bu%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", b + i, b + i, b
-	if (i < nx) printf "bq%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", q + i, q + i, b } }' >>/etc/passwd
+	if (i < qn) printf "bq%d:x:%d:%d:bench user:/nonexistent:/usr/sbin/nologin\n", q + qn - 1 - i, q + qn - 1 - i, b } }' >>/etc/passwd
 U1=bu$BASE
 [ -z "$NSSDB" ] || nssdb_make
 conf "$(cat conf/pam_nsjail.conf)" # the shipped defaults
@@ -491,6 +503,9 @@ for n in "${cps[@]}"; do
 	if [ "$n" = "$NMAX" ]; then
 		say "  $QN more first logins (sets $((n + 1))..$((n + QN))), users at the lines of sets 1..$QN"
 		pb qfirst -n "$QN" -b $QB "first=b-nsjail:bq%d" "permit=b-permit:$U1"
+		newest_keeper "$(keeper_pid "$QL")" || die "the set of $QL is not the newest"
+		say "  rejoin of the newest set ($((n + QN)), user $QL at the line after user #1's) and of set #1"
+		pb qnew -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1 newest=b-nsjail:$QL
 	fi
 	if [ -n "$NSCD" ] && [ "$n" = "$NMAX" ]; then
 		say "  $NX more first logins (sets $((n + QN + 1))..$((n + QN + NX))) with nscd caching passwd and group"
@@ -620,6 +635,8 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	echo "(create at N: the first logins that took the count from the previous step to N.)"
 	echo "first logins of sets $((NTOP + 1))-$((NTOP + QN)), users at the lines of sets 1-$first_n: $(us "$(g qfirst.first.med)")" \
 		"[$(us "$(g qfirst.first.p90)")] µs, pam_permit $(us "$(g qfirst.permit.med)") µs (sets 1-$first_n: $(us "$(g first.first.med)") µs)"
+	echo "then the rejoin of set $((NTOP + QN)), the newest, user $QL at the line after user #1's: $(us "$(g qnew.newest.med)")" \
+		"[$(us "$(g qnew.newest.p90)")] µs; set #1's $(us "$(g qnew.rejoin.med)") µs, pam_permit $(us "$(g qnew.permit.med)") µs (at 1 set: $(us "$(g n1.newest.med)") µs)"
 	if [ -n "$NSCD" ]; then
 		echo
 		echo "The same rejoins with Debian's nscd caching passwd and group (started in the world for these"
