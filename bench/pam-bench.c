@@ -274,6 +274,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	unsigned *order = calloc(ncase, sizeof(*order)), seed = 1;
+	if (order == NULL) {
+		perror("pam-bench: calloc");
+		return 1;
+	}
 	for (unsigned i = 0; i < ncase; i++)
 		order[i] = i;
 	for (unsigned r = 0; r < warmup + count; r++) {
