@@ -269,3 +269,79 @@ not_ok() {
 		echo "not ok $T_N - $*"
 	fi
 }
+
+# The boots of a whole machine (h90 under User-Mode Linux, h92 under qemu): the copy becomes
+# an ext4 image whose unit nsj-host-inner.service runs tests/host/boot-inner.sh at boot; that
+# writes its answers to /mnt/out and powers off, and host_inner_checks asserts on them.
+#   host_inner_image IMG MODE   host_prepare, the unit (boot-inner.sh MODE: hostfs or disk),
+#                               then the copy made into the ext4 image IMG and dropped (the
+#                               image has it all: the tmpfs stays small); on failure, not ok
+#                               and the end of the test
+#   host_inner_checks DIR WHAT  the assertions on DIR, the answers of the boot WHAT ("the UML
+#                               boot")
+host_inner_image() {
+	host_prepare
+	install -D -m 0755 tests/host/boot-inner.sh $HOST_ROOT/usr/local/lib/nsj-host/boot-inner
+	cat >$HOST_ROOT/etc/systemd/system/nsj-host-inner.service <<U
+[Unit]
+Description=pam_nsjail booted-host tests (a whole machine)
+After=ssh.service cron.service systemd-logind.service
+[Service]
+Type=simple
+ExecStart=/usr/local/lib/nsj-host/boot-inner $2
+[Install]
+WantedBy=multi-user.target
+U
+	ln -s /etc/systemd/system/nsj-host-inner.service \
+		$HOST_ROOT/etc/systemd/system/multi-user.target.wants/nsj-host-inner.service
+	if ! mkfs.ext4 -q -d $HOST_ROOT "$1" 3G >$HOST_DIR/mkfs.log 2>&1; then
+		not_ok "mkfs.ext4 -d makes the image"
+		sed 's/^/#   /' $HOST_DIR/mkfs.log
+		done_testing
+	fi
+	umount -R $HOST_ROOT
+	rm -rf $HOST_DIR/up
+}
+
+host_inner_checks() {
+	local out=$1 name pid one
+	r() { cat "$out/$1" 2>/dev/null; }
+	if ! test -f "$out/done"; then
+		not_ok "$2 ran the tests and powered off"
+		return 1
+	fi
+	ok "$2 ran the tests and powered off"
+	is "$(r state)" running "systemctl is-system-running at boot: running"
+	sed 's/^/#   failed: /' "$out/failed"
+	is "$(r cgroup-fs)" cgroup2fs "/sys/fs/cgroup is cgroup v2 only"
+	like "$(r controllers)" '(^| )memory( |$)' "with the memory controller"
+	{ read -r name; read -r pid; read -r one; } < <(r ssh)
+	is "$name" alice-nsjhost "ssh: alice lands in her set (hostname)"
+	isnt "$pid" "$(r host-pid)" "ssh: in a PID namespace of her own"
+	is "$one" nsjail-keeper "ssh: PID 1 is nsjail-keeper"
+	is "$(r su)" "alice-nsjhost
+$pid
+from-ssh" "su alice -c: the same set (hostname, PID namespace, /tmp)"
+	is "$(r other-tmp)" unseen "su bob -c: alice's file in /tmp is not in his"
+	is "$(r propagation)" /home/nsj-probe "a host mount made after her login under /home reaches her set, one under /srv does not"
+	# Before 6.9 (Debian 12's own kernel, 6.1; its UML too) there is no pidfs, so the keeper
+	# is recorded and checked the older way (start time, owner, PID 1, namespace inodes), and
+	# su's rejoin above went through that; past it, through the pidfd's inode.
+	if [ "$(printf '%s\n' 6.9 "$(r kernel)" | sort -V | head -n1)" != 6.9 ]; then
+		is "$(r record-pidfs)" 0 "Linux $(r kernel) (no pidfs): the record names no pidfd inode; the rejoin was checked through /proc"
+	else
+		is "$(r record-pidfs)" 1 "Linux $(r kernel): the record names the keeper's pidfd inode"
+	fi
+	gate HOST_EXPECT_SCOPE 'issue 11.2'
+	like "$(r keeper-cgroup)" '^0::/user\.slice/user-3001\.slice/nsjail-3001\.scope$' \
+		"alice's keeper is in nsjail-3001.scope (cgroup v2)"
+	like "$(r second-session)" '^[0-9]+$' "bob's second session lives after his first session's scope is stopped"
+	gate HOST_EXPECT_USERMAN 'issue 11.3'
+	is "$(r userman)" active "user@3001.service is active"
+	is "$(r state-after)" running "the system is still running after the logins (not degraded)"
+	is "$(r user-ssh)" "running
+$pid" "systemctl --user and systemd-run --user from ssh: in her set"
+	ungate
+	grep -q 'pam_nsjail(sshd:session): user=alice' "$out/journal"
+	is "$?" 0 "the journal has the module's lines"
+}

@@ -1,11 +1,16 @@
 #!/bin/bash
-# tests/host/uml-inner.sh — runs inside the User-Mode Linux boot of h90-uml.sh, as the unit
-# nsj-host-uml.service (Type=simple): writes what it sees, one file per question, to the hostfs
-# directory of the run (mounted on /mnt/out), then powers the machine off. The assertions are
-# made outside, by h90-uml.sh, on those files.
+# tests/host/boot-inner.sh — runs inside the User-Mode Linux boot of h90-uml.sh and the qemu
+# boot of h92-qemu.sh, as the unit nsj-host-inner.service (Type=simple): writes what it sees,
+# one file per question, to /mnt/out, then powers the machine off. The assertions are made
+# outside, on those files, by host_inner_checks (tests/host/lib.sh).
+#   boot-inner.sh hostfs   /mnt/out is the run's hostfs directory (UML)
+#   boot-inner.sh disk     /mnt/out is a directory of the image itself, read back from the
+#                          powered-off image with debugfs (qemu)
 set -u
 mkdir -p /mnt/out
-mount -t hostfs none /mnt/out || { systemctl poweroff; exit 1; }
+if [ "${1:-}" = hostfs ]; then
+	mount -t hostfs none /mnt/out || { systemctl poweroff; exit 1; }
+fi
 o=/mnt/out
 ssh_opts=(-i /etc/nsj-host/id_ed25519 -o BatchMode=yes -o StrictHostKeyChecking=no
 	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20)
@@ -18,6 +23,13 @@ cat /sys/fs/cgroup/cgroup.controllers >$o/controllers
 readlink /proc/self/ns/pid >$o/host-pid
 as alice 'hostname; readlink /proc/self/ns/pid; ps -o comm= -p 1; echo from-ssh >/tmp/f' >$o/ssh 2>&1
 su alice -c 'hostname; readlink /proc/self/ns/pid; cat /tmp/f' </dev/null >$o/su 2>&1
+su bob -c 'if test -e /tmp/f; then echo seen; else echo unseen; fi' </dev/null >$o/other-tmp 2>&1
+# Host mounts made after the set exists: under /home (a propagation path) it reaches the set,
+# under /srv not.
+mkdir -p /home/nsj-probe /srv/nsj-probe
+mount -t tmpfs nsj-probe-home /home/nsj-probe && mount -t tmpfs nsj-probe-srv /srv/nsj-probe
+su alice -c 'awk "\$5 ~ /nsj-probe/ { print \$5 }" /proc/self/mountinfo' </dev/null >$o/propagation 2>&1
+umount /home/nsj-probe /srv/nsj-probe
 k=$(head -n1 /run/pam_nsjail/3001/keeper 2>/dev/null)
 uname -r >$o/kernel
 grep -c '^pidfs ' /run/pam_nsjail/3001/keeper >$o/record-pidfs 2>&1
@@ -38,5 +50,5 @@ systemctl is-system-running >$o/state-after 2>&1
 systemctl --failed --no-legend >$o/failed 2>&1
 journalctl -q --no-pager | grep -E 'pam_nsjail|user@300' >$o/journal 2>&1
 echo finished >$o/done
-umount /mnt/out
+if [ "${1:-}" = hostfs ]; then umount /mnt/out; fi
 systemctl poweroff
