@@ -479,6 +479,16 @@ for n in "${cps[@]}"; do
 		say "  pam_unix's session line, and the rejoin in a cold child"
 		pb ref -n "$R" -w 10 permit=b-permit:$U1 unix=b-unix:$U1 rejoin=b-nsjail:$U1
 		pb cold -c -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1
+		# On a kernel without pidfs (before 6.9: Debian 12's own, 6.1) the record names no
+		# pidfd inode, and a rejoin recognises the keeper through /proc (its stat and status,
+		# four namespace links): the same rejoin with set #1's record as such a kernel writes
+		# it, then put back. (/proc's cost is this kernel's.)
+		say "  the rejoin with its keeper checked through /proc (the record as Linux < 6.9 writes it)"
+		rec=$PIN/$(id -u "$U1")/keeper
+		cp -p "$rec" "$W/keeper.rec"
+		sed -i '/^pidfs /d; /^pidfsdev /d; /^boot /d' "$rec"
+		pb proc -n "$R" -w 10 permit=b-permit:$U1 rejoin=b-nsjail:$U1
+		cp -p "$W/keeper.rec" "$rec"
 	fi
 	if [ -n "$NSCD" ]; then
 		say "  the same rejoins with nscd caching passwd and group"
@@ -585,6 +595,7 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	lat "pam_nsjail rejoin, no config cache" nocache.rejoin nocache.permit
 	lat "pam_nsjail rejoin, account line pam_permit" acct.noacct acct.permit
 	lat "pam_nsjail rejoin, cold child (**)" cold.rejoin cold.permit
+	lat "pam_nsjail rejoin, keeper via /proc (***)" proc.rejoin proc.permit
 	[ -n "$NSCD" ] && lat "pam_nsjail rejoin, nscd caching passwd" c1.rejoin c1.permit 1.5
 	[ -n "$NSSDB" ] && lat "pam_nsjail rejoin, libnss-db passwd" d1.rejoin d1.permit 1.5
 	lat "pam_unix session line (Debian's)" ref.unix ref.permit
@@ -595,6 +606,8 @@ mem_set=$(awk -v a="$(g n$NTOP.mem.acct)" -v b="$(g ndown.mem.acct)" 'BEGIN { pr
 	echo "(*) the set is made at open_session and torn down (keeper stopped, waited for) at close_session."
 	echo "(**) every other row's child has looked the user up and has its syslog socket open before its"
 	echo "     clock starts, as sshd, su, login and cron have when they open a session; this one has not."
+	echo "(***) the record as a kernel without pidfs writes it (before 6.9: Debian 12's own 6.1): the keeper"
+	echo "     recognised by its start time, owner and namespaces in /proc instead of its pidfd's inode."
 	echo
 	echo "Floor: the same kernel work done directly in C, µs (bench/floor.c), against the module's figure."
 	printf '%-57s %5s %8s %8s %8s  %9s %13s\n' "operation" n min median p90 "ours/floor" "(ours-permit)/floor"
