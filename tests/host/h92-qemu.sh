@@ -7,7 +7,7 @@
 # writes its answers into the image and powers off; they are read back with debugfs).
 #
 # qemu emulates the CPU (TCG): this machine's /dev/kvm is PVM (kvm_pvm), under which only a
-# kernel built for it boots, so acceleration is not asked for. ~1 min.
+# kernel built for it boots, so acceleration is not asked for. ~30 s, most of it the boot.
 . tests/host/lib.sh
 
 command -v qemu-system-x86_64 >/dev/null || host_skip_all "qemu-system-x86_64 is missing (qemu-system-x86, tools/deps)"
