@@ -4,7 +4,8 @@
 # (nspawn runs on this machine's, h90 on unstable's UML). 6.1 has no pidfs and no
 # PIDFD_GET_INFO, so the module records and checks its keepers the older way, and it is a pure
 # cgroup v2 host. The same subset as h90 (tests/host/boot-inner.sh, run by a unit at boot,
-# writes its answers into the image and powers off; they are read back with debugfs).
+# writes its answers into the image and powers off; they are read back with debugfs), and
+# network = outbound (its tun device is a module there, which the initramfs loads).
 #
 # qemu emulates the CPU (TCG): this machine's /dev/kvm is PVM (kvm_pvm), under which only a
 # kernel built for it boots, so acceleration is not asked for. ~30 s, most of it the boot.
@@ -30,7 +31,7 @@ diag "qemu ran $((SECONDS - start)) s (exit $rc)"
 out=$HOST_DIR/qemu-out
 mkdir -p $out
 debugfs -R "rdump /mnt/out $out" $img >$HOST_DIR/debugfs.log 2>&1
-if ! host_inner_checks $out/out "the qemu boot of Debian 12's kernel"; then
+if ! host_inner_checks $out/out "the qemu boot of Debian 12's kernel" net; then
 	tail -n 30 $HOST_DIR/qemu-console.log | sed 's/^/#   /'
 fi
 done_testing

@@ -277,8 +277,8 @@ not_ok() {
 #                               then the copy made into the ext4 image IMG and dropped (the
 #                               image has it all: the tmpfs stays small); on failure, not ok
 #                               and the end of the test
-#   host_inner_checks DIR WHAT  the assertions on DIR, the answers of the boot WHAT ("the UML
-#                               boot")
+#   host_inner_checks DIR WHAT [net]  the assertions on DIR, the answers of the boot WHAT ("the
+#                               UML boot"); with net, network = outbound's too (a kernel with tun)
 host_inner_image() {
 	host_prepare
 	install -D -m 0755 tests/host/boot-inner.sh $HOST_ROOT/usr/local/lib/nsj-host/boot-inner
@@ -342,6 +342,14 @@ from-ssh" "su alice -c: the same set (hostname, PID namespace, /tmp)"
 	is "$(r user-ssh)" "running
 $pid" "systemctl --user and systemd-run --user from ssh: in her set"
 	ungate
+	if [ "${3:-}" = net ]; then
+		local addr route answer netns
+		{ read -r addr; read -r route; read -r answer; read -r netns; } < <(r net)
+		is "$addr" 10.0.2.100/24 "network = outbound: carol's set has tap0 with 10.0.2.100/24"
+		like "$route" '^default via 10\.0\.2\.2 dev tap0' "...a default route through her slirp4netns"
+		is "$answer" tcp-outside "...and outbound TCP reaches a server outside her set"
+		isnt "$netns" "$(r host-net)" "...from a network namespace of her own"
+	fi
 	grep -q 'pam_nsjail(sshd:session): user=alice' "$out/journal"
 	is "$?" 0 "the journal has the module's lines"
 }

@@ -3,16 +3,18 @@
 # the test image under qemu (h92-qemu.sh): vmlinuz, the kernel of the package linux-image-amd64
 # depends on (6.1, as a Debian 12 server boots it), and initrd.gz, a small initramfs of
 # busybox-static and the modules that mount the image (virtio_pci, virtio_blk, ext4 and what
-# they depend on, from the same package), whose /init mounts /dev/vda and hands over to its
-# /sbin/init (systemd).
+# they depend on, from the same package) and tun (network = outbound's slirp4netns), whose
+# /init loads them, mounts /dev/vda and hands over to its /sbin/init (systemd). The image has
+# no /lib/modules of this kernel: what the boot needs is loaded here.
 #
 # Why: the other booted-host scripts run on this machine's kernel (nspawn) or on unstable's UML
 # (tests/host/uml.sh says why not Debian 12's), both past 6.9. Debian 12's own kernel has no
 # pidfs and no PIDFD_GET_INFO: there the module records and checks a keeper the older way, and
 # this is where that way meets a real boot.
 #
-# Cache: $HOST_CACHE (/var/cache/pam_nsjail-tests)/qemu-VERSION, VERSION the kernel package's;
-# used as long as apt names no newer one (or when apt has no lists). The packages are fetched
+# Cache: $HOST_CACHE (/var/cache/pam_nsjail-tests)/qemu-VERSION-KEY, VERSION the kernel
+# package's, KEY a hash of this script; used as long as apt names no newer one (or, when apt
+# has no lists, the newest of this script's). The packages are fetched
 # with apt-get download through the machine's own apt (signatures and hashes checked as for
 # any package) and unpacked, nothing installed; built beside the final name and renamed when
 # complete; other versions' copies go once a new one is in place.
@@ -20,7 +22,8 @@
 set -euo pipefail
 cache=${HOST_CACHE:-/var/cache/pam_nsjail-tests}
 
-newest_cached() { ls -d "$cache"/qemu-*/ 2>/dev/null | sort -V | tail -n1 | sed 's|/$||'; }
+key=$(sha256sum <"${BASH_SOURCE[0]}" | cut -c1-16)
+newest_cached() { ls -d "$cache"/qemu-*-"$key"/ 2>/dev/null | sort -V | tail -n1 | sed 's|/$||'; }
 complete() { [ -f "$1/vmlinuz" ] && [ -f "$1/initrd.gz" ]; }
 
 # linux-image-amd64 -> linux-image-6.1.0-N-amd64 and its version, from apt's lists.
@@ -35,7 +38,7 @@ if [ -z "$kver" ]; then
 	echo "qemu.sh: apt knows no linux-image-amd64 (no lists: apt-get update) and nothing is cached" >&2
 	exit 1
 fi
-dir=$cache/qemu-$kver
+dir=$cache/qemu-$kver-$key
 if complete "$dir"; then
 	echo "$dir"
 	exit 0
@@ -73,7 +76,7 @@ need() {
 	for x in ${d//,/ }; do need "$x"; done
 	order+=("$f")
 }
-for m in virtio_pci virtio_blk crc32c_generic ext4; do need "$m"; done
+for m in virtio_pci virtio_blk crc32c_generic ext4 tun; do need "$m"; done
 for f in "${order[@]}"; do
 	cp "$f" "$ird/lib/modules/"
 	basename "$f" .ko >>"$ird/modules"
@@ -100,5 +103,5 @@ cp "$(ls "$work"/pkg/boot/vmlinuz-* | head -n1)" "$work/out/vmlinuz"
 echo "$kpkg $kver" >"$work/out/version"
 rm -rf "$dir"
 mv "$work/out" "$dir"
-find "$cache" -maxdepth 1 -name 'qemu-*' ! -name "qemu-$kver" -exec rm -rf {} +
+find "$cache" -maxdepth 1 -name 'qemu-*' ! -name "qemu-$kver-$key" -exec rm -rf {} +
 echo "$dir"
