@@ -257,6 +257,7 @@ int nsj_record_read(int udir, struct nsj_record *r, struct nsj_err *err)
 
 int nsj_live_peek(const char *pin_dir, uid_t uid, struct nsj_record *r)
 {
+	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 	struct nsj_err scratch = { 0 };
 	char path[PATH_MAX];
 	int n, fd;
@@ -265,10 +266,10 @@ int nsj_live_peek(const char *pin_dir, uid_t uid, struct nsj_record *r)
 	n = snprintf(path, sizeof(path), "%s/%u/" RECORD, pin_dir, (unsigned)uid);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = nsj_open_nofollow(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	fd = nsj_open_nofollow(AT_FDCWD, path, flags);
 	/* valgrind 3.19 lacks openat2 (callgrind's counts): the last component, as before 5.6 */
 	if (fd < 0 && errno == ENOSYS)
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	return read_record_fd(fd, r, &scratch);
