@@ -193,7 +193,8 @@ static int open_set(pam_handle_t *pamh, struct nsj_policy *p, const struct nsj_u
 	if (p->user_manager && ret == 0 && *act != NSJ_ACT_INSIDE && (r->kinds & NSJ_NSF(NSJ_NS_PID))) {
 		snprintf(env, sizeof(env), NSJ_USERMAN_ENV "=%d %llu", (int)r->pid, r->start);
 		if (pam_putenv(pamh, env) != PAM_SUCCESS) {
-			if (*pidfd >= 0) /* persist = false: the set ends with the failed session */
+			/* A set of this session's own ends with it; a shared one is others' too. */
+			if (*pidfd >= 0 && !p->persist)
 				nsj_keeper_stop(*pidfd, 2000, e);
 			if (*pidfd >= 0)
 				close(*pidfd);

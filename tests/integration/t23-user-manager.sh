@@ -146,4 +146,22 @@ kill -TERM "$(cat /tmp/userman.pid)"
 wait $mp
 is "$?" "143" "SIGTERM to nsjail-userman reaches the manager; it exits as the manager did"
 check "...and the manager is gone" test ! -d /proc/$sp
+# A failed pam_putenv (libpam out of memory) denies the manager's session, and only that: the
+# set it joined is the user's, shared with their other sessions, and stays.
+PUTENV_SHIM=$W/fail-putenv.so
+if cc -shared -fPIC -o $PUTENV_SHIM tests/shim/fail-putenv.c -ldl; then
+	as alice 'sleep 300 </dev/null >/dev/null 2>&1 &'
+	kp=$(keeper_pid alice)
+	sp=$(pgrep -u alice -x sleep | head -n1)
+	LD_PRELOAD=$PUTENV_SHIM SVC=systemd-user session alice -r -e -- true 2>/dev/null
+	isnt "$?" "0" "systemd-user, pam_putenv failing: the session is denied"
+	like "$(last_log)" "user=alice .*action=failed: pam_putenv NSJAIL_KEEPER: no memory" \
+		"...with its reason in the log line"
+	is "$(keeper_pid alice)" "$kp" "...and the user's set is the same"
+	check "...its keeper alive" test -d /proc/$kp
+	check "...and the user's other session's process too" test -d /proc/$sp
+	kill "$sp" 2>/dev/null
+else
+	not_ok "build tests/shim/fail-putenv.c"
+fi
 done_testing
