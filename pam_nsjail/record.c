@@ -96,6 +96,8 @@ static int lock_once(int pindir, const char *name, bool create, struct nsj_err *
 		if (mkdirat(pindir, name, 0700) < 0 && errno != EEXIST)
 			return nsj_err_set(err, errno, "record dir %s: mkdir: %m", name);
 		fd = openat(pindir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			return -EAGAIN; /* removed meanwhile (nsjailctl gc or reset): start over */
 		if (fd >= 0 && fchmod(fd, 0700) < 0) { /* whatever the caller's umask */
 			close(fd);
 			return nsj_err_set(err, errno, "record dir %s: chmod: %m", name);
