@@ -310,6 +310,16 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 			"%s: tmp = %s%s needs mount in namespaces "
 			"(add mount or set tmp = none)",
 			label, nsj_tmp_name(e.tmp), from(s, NSJ_KEY_TMP));
+	/*
+	 * The rest needs no mount namespace, but a set does: a later login, the keeper's idle
+	 * count and nsjailctl recognise the set by it (record.c), and the set-owner mark is there.
+	 */
+	if (!mnt && !(e.namespaces & (NSJ_NSF(NSJ_NS_PID) | NSJ_NSF(NSJ_NS_IPC))) &&
+	    e.tmp == NSJ_TMP_NONE)
+		nsj_config_err(x, s->line, EINVAL,
+			"%s: namespaces%s has no mount: every set has a mount namespace of its own "
+			"(add mount, or set enable = false)",
+			label, from(s, NSJ_KEY_NAMESPACES));
 	if (e.tmp != NSJ_TMP_NONE && e.n_tmp_paths == 0)
 		nsj_config_err(x, s->line, EINVAL, "%s: tmp = %s%s but tmp_paths is empty", label,
 			nsj_tmp_name(e.tmp), from(s, NSJ_KEY_TMP));

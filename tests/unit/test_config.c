@@ -97,7 +97,7 @@ static const char full[] =
 	"}\n"
 	"user \"alice\" { namespaces = {mount, uts} tmp = tmpfs tmp_paths = {} tmp = none }\n" /* 25
 												*/
-	"user bob { namespaces = {} hostname = \"\" tmp = none enable = true network = loopback }\n"
+	"user bob { namespaces = {mount} hostname = \"\" tmp = none enable = true network = loopback }\n"
 	/* 26 */;
 
 static void test_full(void **state)
@@ -164,7 +164,7 @@ static void test_full(void **state)
 			 NSJ_KEY_NAMESPACES | NSJ_KEY_HOSTNAME | NSJ_KEY_TMP | NSJ_KEY_ENABLE |
 				 NSJ_KEY_NETWORK);
 	assert_int_equal(s->network, NSJ_NET_LOOPBACK);
-	assert_int_equal(s->namespaces, 0);
+	assert_int_equal(s->namespaces, NSJ_NSF(NSJ_NS_MNT));
 	assert_string_equal(s->hostname, "");
 	assert_true(s->enable);
 	nsj_config_free(c);
@@ -345,6 +345,16 @@ static void test_consistency(void **state)
 	parse_bad("default { hostname = \"\" tmp = none namespaces = {net} }\n"
 		  "group g { namespaces = {net, uts} hostname = \"x\" tmp = tmpfs }\n",
 		  NAME ":2: ", "group \"g\": tmp = tmpfs needs mount");
+	/* A set is a mount namespace first: without one it could never be rejoined. */
+	parse_bad("\nuser u {\n namespaces = {uts}\n tmp = none\n}\n", NAME ":2: ",
+		  "user \"u\": namespaces has no mount: every set has a mount namespace of its own "
+		  "(add mount, or set enable = false)");
+	parse_bad("group g { namespaces = {} hostname = \"\" tmp = none }\n", NAME ":1: ",
+		  "group \"g\": namespaces has no mount");
+	parse_bad("default { namespaces = {net, uts} tmp = none }\n", NAME ":1: ",
+		  "default: namespaces has no mount");
+	parse_bad("default { tmp = none }\nuser u { namespaces = {net} hostname = \"\" }\n", NAME ":2: ",
+		  "user \"u\": namespaces has no mount");
 	/* outbound without net would do nothing: an error, not a silent loopback. */
 	parse_bad("\ndefault { network = outbound }\n", NAME ":2: ",
 		  "default: network = outbound needs net in namespaces "
