@@ -280,6 +280,20 @@ static void check_paths(struct pctx *x, const struct nsj_section *s, const char 
 		check_dupes(x, s, label, "propagation_paths", s->prop_paths, s->n_prop_paths);
 }
 
+/* Does template t expand %u or %U (not "%%u")? */
+static bool names_user(const char *t)
+{
+	for (; *t; t++) {
+		if (t[0] != '%')
+			continue;
+		if (t[1] == 'u' || t[1] == 'U')
+			return true;
+		if (t[1] != '\0')
+			t++; /* "%%", "%g": the character after it is not a sequence of its own */
+	}
+	return false;
+}
+
 /*
  * SPEC §4 consistency on the section as it takes effect. A section that jails nobody
  * (enable = false) is not checked: "user x { enable = false }" must not need more keys.
@@ -323,6 +337,12 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 	if (e.tmp != NSJ_TMP_NONE && e.n_tmp_paths == 0)
 		nsj_config_err(x, s->line, EINVAL, "%s: tmp = %s%s but tmp_paths is empty", label,
 			nsj_tmp_name(e.tmp), from(s, NSJ_KEY_TMP));
+	/* A directory per user (SPEC §5: absent from other users), unless the section is one's. */
+	if (e.tmp == NSJ_TMP_DIR && s->kind != NSJ_SEC_USER && !names_user(e.tmp_dir))
+		nsj_config_err(x, s->line, EINVAL,
+			"%s: tmp = dir with tmp_dir = \"%s\"%s, which names no user: every user of "
+			"the section would share it (add %%U or %%u)",
+			label, e.tmp_dir, from(s, NSJ_KEY_TMP_DIR));
 	if (e.hostname[0] != '\0' && !(e.namespaces & NSJ_NSF(NSJ_NS_UTS)))
 		nsj_config_err(x, s->line, EINVAL,
 			"%s: hostname = \"%s\"%s needs uts in namespaces "

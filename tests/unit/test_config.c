@@ -355,6 +355,15 @@ static void test_consistency(void **state)
 		  "default: namespaces has no mount");
 	parse_bad("default { tmp = none }\nuser u { namespaces = {net} hostname = \"\" }\n", NAME ":2: ",
 		  "user \"u\": namespaces has no mount");
+	/* tmp = dir: a directory per user, or every user of the section shares one. */
+	parse_bad("default {\n tmp = dir\n tmp_dir = \"/var/lib/nsj/shared\"\n}\n", NAME ":1: ",
+		  "default: tmp = dir with tmp_dir = \"/var/lib/nsj/shared\", which names no user: "
+		  "every user of the section would share it (add %U or %u)");
+	parse_bad("default { tmp_dir = \"/t/%%u-%g\" }\ngroup g { tmp = dir }\n", NAME ":2: ",
+		  "group \"g\": tmp = dir with tmp_dir = \"/t/%%u-%g\" (from default), which names no user");
+	nsj_config_free(parse_ok("default { tmp_dir = \"/t/shared\" }\n"   /* tmpfs: unused */
+				 "user a { tmp = dir tmp_dir = \"/srv/a-tmp\" }\n" /* one user's */
+				 "group g { tmp = dir tmp_dir = \"/t/%g/%%/%U\" }\n"));
 	/* outbound without net would do nothing: an error, not a silent loopback. */
 	parse_bad("\ndefault { network = outbound }\n", NAME ":2: ",
 		  "default: network = outbound needs net in namespaces "
