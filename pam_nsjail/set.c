@@ -279,6 +279,25 @@ static int join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 	return join_procfs(pidfd, r, err);
 }
 
+/*
+ * Back to the caller's directory by name inside the set, without following a symlink: the path
+ * was the host's, and inside it may lead through the user's own symlinks (their /tmp), which
+ * root must not follow into a directory the user could not otherwise reach. 0, or -1.
+ */
+static int back_to(const char *cwd)
+{
+	int fd, ret;
+
+	if (cwd == NULL || cwd[0] != '/')
+		return -1;
+	fd = nsj_open_nofollow(AT_FDCWD, cwd, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	ret = fchdir(fd);
+	close(fd);
+	return ret;
+}
+
 int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 {
 	char *cwd;
@@ -293,7 +312,7 @@ int nsj_set_join(int pidfd, const struct nsj_record *r, struct nsj_err *err)
 	 */
 	cwd = getcwd(NULL, 0);
 	ret = join(pidfd, r, err);
-	if (ret == 0 && (r->kinds & NSJ_NSF(NSJ_NS_MNT)) && (cwd == NULL || chdir(cwd) < 0))
+	if (ret == 0 && (r->kinds & NSJ_NSF(NSJ_NS_MNT)) && back_to(cwd) < 0)
 		if (chdir("/") < 0)
 			ret = nsj_err_set(err, errno, "chdir /: %m");
 	free(cwd);

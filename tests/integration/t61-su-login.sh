@@ -139,6 +139,13 @@ check "runuser -u: close_session ran" closed runuser alice
 is "$(cd /home && timeout 20 su sysu -c pwd 2>&1)" "/home" "su sysu (not jailed): the shell starts in the caller's cwd"
 is "$(cd /home && timeout 20 su alice -c pwd 2>&1)" "/home" "su alice (jailed, not -l): the shell starts in the caller's cwd, as unjailed"
 is "$(cd /home && timeout 20 runuser -u alice -- pwd 2>&1)" "/home" "runuser -u alice: the command starts in the caller's cwd, as unjailed"
+# ...by name, without following a symlink: inside the set the path may be one of the user's
+# own (here in alice's /tmp, to /etc), which root must not follow for her.
+timeout 20 su alice -c 'mkdir -p /tmp/cwd-x && ln -sfn /etc /tmp/cwd-x/y'
+mkdir -p /tmp/cwd-x/y
+is "$(cd /tmp/cwd-x/y && timeout 20 su alice -c 'pwd -P' 2>&1)" "/" \
+	"su alice from a directory that is alice's symlink in her set: the shell starts in /, not where it leads"
+rm -rf /tmp/cwd-x
 is "$(timeout 20 su - alice -c 'echo $HOME; pwd' 2>&1)" $'/home/alice\n/home/alice' "su - starts in alice's home"
 # a job started under su survives su's exit and is seen by the next login of any kind
 timeout 20 su alice -c 'nohup sleep 300 </dev/null >/dev/null 2>&1 &'
