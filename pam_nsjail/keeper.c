@@ -5,7 +5,9 @@
  * Started by the module with execve (empty environment, stdin on the commit pipe, stdout and
  * stderr on /dev/null, nothing else, its own session). It: makes itself undumpable and spared
  * by the OOM killer; waits for the module's commit ('c' on stdin) and exits at once on EOF
- * instead (its creator died before recording it), then puts /dev/null on stdin; reaps orphans;
+ * instead (its creator died before recording it), then puts /dev/null on stdin (--no-record:
+ * the session's process keeps the pipe open; at its EOF, that process gone without ending the
+ * set, the set ends with its last process); reaps orphans;
  * on SIGTERM/SIGINT/SIGHUP ends every process of the set, removes its record and exits; with
  * --idle N, exits after N seconds with no process in the set but itself and removes its record.
  * With --idle, every later join sends SIGUSR1, which restarts the idle clock (a keeper without
@@ -64,6 +66,7 @@ struct keeper {
 	const char *pin_dir;
 	unsigned idle;
 	bool record;
+	bool orphan; /* --no-record, its session's process gone: end with the last process */
 	bool committed;
 	time_t last_busy;
 	int net_exit; /* network = outbound: the provider ends when this fd closes; else -1 */
@@ -216,15 +219,32 @@ _Noreturn static void term(struct keeper *k)
 static void check_commit(struct keeper *k)
 {
 	char c;
-	ssize_t n = read(0, &c, 1);
+	ssize_t n;
 	int null;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n != 1 || c != 'c')
-		terminate(1);
-	k->committed = true;
-	k->last_busy = now_s();
+	for (;;) {
+		n = read(0, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (!k->committed && (n != 1 || c != 'c'))
+			terminate(1);
+		if (!k->committed) {
+			k->committed = true;
+			k->last_busy = now_s();
+			/* --no-record: the session that made the set holds the pipe for as long as it
+			 * lives (set.c); its EOF may be here already, under the same SIGIO. */
+			if (!k->record)
+				continue;
+			break;
+		}
+		/* --no-record: the session let go of the pipe without a close_session. */
+		k->orphan = true;
+		if (count_others() == 0)
+			terminate(0);
+		break;
+	}
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0)
 		terminate(1);
@@ -243,6 +263,11 @@ static void on_timeout(struct keeper *k)
 {
 	if (!k->committed)
 		terminate(1);
+	if (k->orphan) {
+		if (count_others() == 0)
+			terminate(0);
+		return;
+	}
 	if (count_others() > 0)
 		k->last_busy = now_s();
 	else if (now_s() - k->last_busy >= (time_t)k->idle)
@@ -262,7 +287,7 @@ static int loop(struct keeper *k)
 	check_commit(k); /* it may have come before O_ASYNC was set */
 	for (;;) {
 		/* Uncommitted: wait for the commit; idle: tick at a quarter of the timeout. */
-		long tick = !k->committed ? COMMIT_TIMEOUT : k->idle ? (k->idle + 3) / 4 : 0;
+		long tick = !k->committed ? COMMIT_TIMEOUT : k->orphan ? 1 : k->idle ? (k->idle + 3) / 4 : 0;
 		if (tick > 30)
 			tick = 30;
 		struct timespec ts = { tick, 0 };
@@ -285,7 +310,7 @@ static int loop(struct keeper *k)
 		case SIGHUP:
 			term(k);
 		case SIGIO:
-			if (!k->committed)
+			if (!k->committed || (!k->record && !k->orphan))
 				check_commit(k);
 			break;
 		case SIGUSR1:

@@ -486,12 +486,15 @@ const char *nsj_action_name(enum nsj_action a);
  * caller that is already inside u's set (su from a jailed shell) stays where it is
  * (NSJ_ACT_INSIDE); one inside another user's set is refused, since a PID namespace cannot be
  * left. On success returns 0, fills r, *action and *pidfd (a pidfd on the keeper, or -1 for
- * NSJ_ACT_INSIDE; the caller closes it). The caller ends up in the set. With p->from_record,
+ * NSJ_ACT_INSIDE; the caller closes it), and for a set of the session's own (!p->persist) *hold:
+ * an fd to keep for as long as the session (O_CLOEXEC; -1 otherwise): once no process holds it,
+ * the keeper ends the set with its last process (a session that never reaches its close).
+ * The caller ends up in the set. With p->from_record,
  * -ESTALE (nothing done, no message) when the set would have to be made, or its record under
  * the lock is not of p's config and section: resolve in full and call again.
  */
 int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
-		     enum nsj_action *action, int *pidfd, struct nsj_err *err);
+		     enum nsj_action *action, int *pidfd, int *hold, struct nsj_err *err);
 
 /*
  * Tear down the set of uid recorded under pin_dir (nsjailctl reset): lock, verify, stop the

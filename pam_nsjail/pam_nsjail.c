@@ -37,6 +37,7 @@ struct session {
 	struct nsj_record rec;
 	bool persist;
 	int pidfd; /* persist = false only: the set's own keeper; -1 otherwise */
+	int hold;  /* persist = false only: held for the session's life (nsj_session_open) */
 };
 
 static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
@@ -112,20 +113,25 @@ static void session_cleanup(pam_handle_t *pamh, void *data, int error_status)
 
 	if (s->pidfd >= 0)
 		close(s->pidfd);
+	if (s->hold >= 0)
+		close(s->hold);
 	free(s);
 }
 
 static int remember(pam_handle_t *pamh, const struct nsj_policy *p, const struct nsj_record *r,
-		    int pidfd)
+		    int pidfd, int hold)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
 	if (s == NULL) {
 		if (pidfd >= 0)
 			close(pidfd);
+		if (hold >= 0) /* the keeper then ends the set with its last process */
+			close(hold);
 		return -ENOMEM;
 	}
 	s->rec = *r;
+	s->hold = hold;
 	/* Already inside (pidfd -1): the set belongs to the session that made it. */
 	s->persist = p->persist || pidfd < 0;
 	s->pidfd = -1;
@@ -183,13 +189,14 @@ static bool user_manager(pam_handle_t *pamh)
  * nothing else can name a keeper.
  */
 static int open_set(pam_handle_t *pamh, struct nsj_policy *p, const struct nsj_user *u,
-		    struct nsj_record *r, enum nsj_action *act, int *pidfd, struct nsj_err *e)
+		    struct nsj_record *r, enum nsj_action *act, int *pidfd, int *hold,
+		    struct nsj_err *e)
 {
 	char env[96];
 	int ret;
 
 	p->user_manager = user_manager(pamh);
-	ret = nsj_session_open(p, u, r, act, pidfd, e);
+	ret = nsj_session_open(p, u, r, act, pidfd, hold, e);
 	if (p->user_manager && ret == 0 && *act != NSJ_ACT_INSIDE && (r->kinds & NSJ_NSF(NSJ_NS_PID))) {
 		snprintf(env, sizeof(env), NSJ_USERMAN_ENV "=%d %llu", (int)r->pid, r->start);
 		if (pam_putenv(pamh, env) != PAM_SUCCESS) {
@@ -198,7 +205,9 @@ static int open_set(pam_handle_t *pamh, struct nsj_policy *p, const struct nsj_u
 				nsj_keeper_stop(*pidfd, 2000, e);
 			if (*pidfd >= 0)
 				close(*pidfd);
-			*pidfd = -1;
+			if (*hold >= 0)
+				close(*hold);
+			*pidfd = *hold = -1;
 			return nsj_err_set(e, ENOMEM, "pam_putenv %s: no memory", NSJ_USERMAN_ENV);
 		}
 	}
@@ -213,7 +222,7 @@ static int open_set(pam_handle_t *pamh, struct nsj_policy *p, const struct nsj_u
  */
 static int policy_and_set(pam_handle_t *pamh, const struct nsj_config *c,
 			  const struct nsj_user *u, struct nsj_policy *p, struct nsj_record *r,
-			  enum nsj_action *act, int *pidfd, struct nsj_err *e)
+			  enum nsj_action *act, int *pidfd, int *hold, struct nsj_err *e)
 {
 	struct nsj_record live;
 	/* Only group sections make the policy cost anything: peek at the record for them only. */
@@ -222,14 +231,14 @@ static int policy_and_set(pam_handle_t *pamh, const struct nsj_config *c,
 
 	if (ret < 0 || !p->jailed)
 		return ret;
-	ret = open_set(pamh, p, u, r, act, pidfd, e);
+	ret = open_set(pamh, p, u, r, act, pidfd, hold, e);
 	if (ret != -ESTALE || !p->from_record)
 		return ret;
 	nsj_err_clear(e);
 	ret = nsj_policy_resolve(c, u, p, e);
 	if (ret < 0 || !p->jailed)
 		return ret;
-	return open_set(pamh, p, u, r, act, pidfd, e);
+	return open_set(pamh, p, u, r, act, pidfd, hold, e);
 }
 
 static int open_session(pam_handle_t *pamh, const struct args *a, const char *name, uint64_t t0)
@@ -242,7 +251,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	struct nsj_err e = { 0 };
 	enum nsj_action act = NSJ_ACT_CREATED;
 	bool cached = false;
-	int ret, pidfd = -1;
+	int ret, pidfd = -1, hold = -1;
 
 	if (nsj_user_lookup(name, &u, &e) < 0)
 		return fail(pamh, a, name, (uid_t)-1, t0, &e);
@@ -252,14 +261,14 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (((kept = kept_config(pamh, a->config)) == NULL &&
 		    nsj_config_load_cached(a->config, NSJ_CACHE_DIR, &c, &cached, &e) < 0) ||
-		   policy_and_set(pamh, kept ? kept : c, &u, &p, &r, &act, &pidfd, &e) < 0) {
+		   policy_and_set(pamh, kept ? kept : c, &u, &p, &r, &act, &pidfd, &hold, &e) < 0) {
 		ret = fail(pamh, a, name, u.uid, t0, &e);
 	} else if (!p.jailed) {
 		char action[200];
 		snprintf(action, sizeof(action), "skipped (%s)", p.reason);
 		log_line(pamh, LOG_INFO, name, u.uid, NULL, t0, action);
 		ret = PAM_IGNORE;
-	} else if (remember(pamh, &p, &r, pidfd) < 0) {
+	} else if (remember(pamh, &p, &r, pidfd, hold) < 0) {
 		/* Joined, but close_session will not know it: still a working session. */
 		log_line(pamh, LOG_WARNING, name, u.uid, &r, t0, nsj_action_name(act));
 		ret = PAM_SUCCESS;

@@ -180,14 +180,22 @@ fail:
 	return ret;
 }
 
-/* Confirm a new keeper: it keeps the set from now on. Closes commitfd. */
-static int commit(int commitfd, struct nsj_err *err)
+/*
+ * Confirm a new keeper: it keeps the set from now on. Closes commitfd, but for a set of the
+ * session's own (hold != NULL, persist = false): there *hold keeps it, and its EOF, when the
+ * session's process is gone without a close_session, lets the keeper end the set once its
+ * last process has (keeper.c).
+ */
+static int commit(int commitfd, int *hold, struct nsj_err *err)
 {
 	/* A keeper killed meanwhile must not take su with it through a SIGPIPE. */
 	int r = nsj_write_all(commitfd, "c", 1);
 	int ret = r == 0 ? 0 : nsj_err_set(err, -r, "commit keeper: %s", strerror(-r));
 
-	close(commitfd);
+	if (ret == 0 && hold != NULL)
+		*hold = commitfd;
+	else
+		close(commitfd);
 	return ret;
 }
 
@@ -370,7 +378,7 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 }
 
 static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u, int udir,
-			   struct nsj_record *r, struct nsj_err *err)
+			   struct nsj_record *r, int *hold, struct nsj_err *err)
 {
 	int pidfd, commitfd, ret;
 
@@ -385,7 +393,7 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	if (ret == 0 && udir >= 0)
 		ret = nsj_record_write(udir, r, err);
 	if (ret == 0)
-		ret = commit(commitfd, err);
+		ret = commit(commitfd, hold, err);
 	else
 		close(commitfd); /* uncommitted: the keeper exits by itself */
 	if (ret == 0)
@@ -393,6 +401,10 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	if (ret < 0) {
 		nsj_pidfd_signal(pidfd, SIGKILL);
 		close(pidfd);
+		if (hold != NULL && *hold >= 0)
+			close(*hold);
+		if (hold != NULL)
+			*hold = -1;
 		return ret;
 	}
 	return pidfd;
@@ -433,12 +445,13 @@ static int stay_inside(const struct nsj_policy *p, const struct nsj_user *u, uid
 }
 
 int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struct nsj_record *r,
-		     enum nsj_action *action, int *pidfd_out, struct nsj_err *err)
+		     enum nsj_action *action, int *pidfd_out, int *hold_out, struct nsj_err *err)
 {
 	int pindir, udir, pidfd;
 	uid_t owner;
 
 	*pidfd_out = -1;
+	*hold_out = -1;
 	if (nsj_set_owner(p->pin_dir, &owner)) {
 		*action = NSJ_ACT_INSIDE;
 		return stay_inside(p, u, owner, r, err);
@@ -453,7 +466,7 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 	if (!p->persist) {
 		/* A set of this session's own: nothing to record or rejoin. */
 		*action = NSJ_ACT_CREATED;
-		pidfd = create_and_join(p, u, -1, r, err);
+		pidfd = create_and_join(p, u, -1, r, hold_out, err);
 		close(pindir);
 		*pidfd_out = pidfd;
 		return pidfd < 0 ? pidfd : 0;
@@ -477,7 +490,7 @@ int nsj_session_open(const struct nsj_policy *p, const struct nsj_user *u, struc
 			nsj_err_first(err, why, sizeof(why));
 		*action = pidfd == -ENOENT ? NSJ_ACT_CREATED : NSJ_ACT_REPAIRED;
 		nsj_err_clear(err);
-		pidfd = create_and_join(p, u, udir, r, err);
+		pidfd = create_and_join(p, u, udir, r, NULL, err);
 		memcpy(r->replaced, why, sizeof(why));
 	}
 	close(udir); /* unlocks */

@@ -175,6 +175,20 @@ check "persist = false: close logged the teardown" log_has 'user=carol .*action=
 # a process left in the session dies with the set
 session carol -- /bin/sh -c 'sleep 300 & echo $! > /tmp/p' 
 is "$(pgrep -c -u carol -x sleep)" "0" "persist = false: processes left in the set end with it"
+# The session's process gone without its close_session (killed, or a caller that never
+# closes): the set lives while a process of it does, and then ends, never left behind.
+"$HARNESS" -d "$PAMD" -s nsjail-test -u carol -- sleep 300 &
+hp=$!
+for _ in $(seq 50); do pgrep -u carol -x sleep >/dev/null && break; sleep 0.1; done
+kp=$(pgrep -f -- "nsjail-keeper --uid 3003")
+kill -9 $hp
+wait $hp 2>/dev/null
+sleep 1.5
+check "persist = false, the session's process killed before its close: the set lives on with its process" \
+	test -n "$kp" -a -d "/proc/$kp" -a -n "$(pgrep -u carol -x sleep)"
+pkill -u carol -x sleep
+for _ in $(seq 50); do [ -d "/proc/$kp" ] || break; sleep 0.1; done
+check "...and its keeper ends with the last of them" test ! -d "/proc/$kp"
 
 # --- idle_timeout ends an unused set and leaves no record ------------------------------
 conf 'default { idle_timeout = 1  tmp_size = "16M" }'
