@@ -192,6 +192,35 @@ static int cb_path(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
+/*
+ * A hostname template that no login could expand (SPEC §4): a constant one that gives an
+ * empty or too long name, or one with more letters and digits of its own than a name can hold
+ * (each is kept, whatever the sequences give). Found here, at its line, not at every login.
+ */
+static int hostname_never_valid(const char *t, struct nsj_err *e)
+{
+	const struct nsj_tvars none = { .user = "", .group = "", .host_short = "", .host_full = "" };
+	char out[NSJ_HOSTNAME_MAX + 1];
+	bool constant = true;
+	size_t alnum = 0;
+
+	for (const char *p = t; *p; p++) {
+		if (p[0] == '%' && p[1] != '\0') {
+			constant = constant && p[1] == '%';
+			p++;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) {
+			alnum++;
+		}
+	}
+	if (t[0] != '\0' && constant)
+		return nsj_hostname_expand(t, &none, out, e);
+	if (alnum > NSJ_HOSTNAME_MAX)
+		return nsj_err_set(e, ENAMETOOLONG,
+				   "template with %zu letters and digits of its own: every name it gives "
+				   "is longer than %d bytes", alnum, NSJ_HOSTNAME_MAX);
+	return 0;
+}
+
 static int cb_hostname(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	struct nsj_err e = { 0 };
@@ -200,7 +229,7 @@ static int cb_hostname(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *resu
 		cfg_error(cfg, "hostname: template longer than %d bytes", HOSTNAME_TMPL_MAX);
 		return -1;
 	}
-	if (nsj_template_check(value, &e) < 0) {
+	if (nsj_template_check(value, &e) < 0 || hostname_never_valid(value, &e) < 0) {
 		cfg_error(cfg, "hostname: %s", e.msg);
 		return -1;
 	}

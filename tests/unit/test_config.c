@@ -324,6 +324,17 @@ static void test_bad_templates(void **state)
 	parse_bad("user a { tmp_dir = \"/var/%q\" }\n",
 		  NAME ":1: ", "tmp_dir: unknown template sequence %q");
 	parse_bad("user a { tmp_dir = \"%u/tmp\" }\n", NAME ":1: ", "not an absolute path");
+	/* A hostname no login could have is found at its line, not at each login. */
+	parse_bad("group g {\n hostname = \"___\"\n}\n", NAME ":2: ",
+		  "hostname: hostname template \"___\" gives an empty name");
+	parse_bad("user a { hostname = \"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\" }\n",
+		  NAME ":1: ", "(69 bytes, more than 64)");
+	parse_bad("user a { hostname = \"%u-" "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" "\" }\n",
+		  NAME ":1: ", "hostname: template with 65 letters and digits of its own: every name it "
+		  "gives is longer than 64 bytes");
+	nsj_config_free(parse_ok("user a { hostname = \"%%u\" }\n"
+				 "user b { hostname = \"%u-" "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" "\" }\n"
+				 "user c { hostname = \"\" }\n"));
 	parse_bad("user a { tmp_dir = \"/x/../%u\" }\n", NAME ":1: ", "component");
 }
 
@@ -426,7 +437,7 @@ static void test_lines_after_comments(void **state)
 {
 	parse_bad("# one\n// two\n/* three\n four */ # five\n\nuser a {\n bogus = 1\n}\n",
 		  NAME ":7: ", "bogus");
-	parse_bad("user a { hostname = \"#\" }  # c\nuser b {\n x = 1 }\n", NAME ":3: ", "'x'");
+	parse_bad("user a { hostname = \"a#\" }  # c\nuser b {\n x = 1 }\n", NAME ":3: ", "'x'");
 	parse_bad("user a { hostname = \"a\\\n b\" }\nuser b { x = 1 }\n", NAME ":3: ", "'x'");
 }
 
