@@ -79,9 +79,9 @@ int nsj_err_set(struct nsj_err *e, int errnum, const char *fmt, ...)
 		e->msg[0] = '\0';
 	}
 	len = strlen(e->msg);
-	if (e->count > 0 && len + 1 < sizeof(e->msg))
-		e->msg[len++] = '\n';
-	if (len < sizeof(e->msg)) {
+	if (e->count == 0 || len + 1 < sizeof(e->msg)) {
+		char line[sizeof(e->msg)];
+		int n;
 		/* %m in fmt expands from errno: make it the error being recorded. */
 #ifndef __GLIBC__
 		char fmt_m[512];
@@ -90,12 +90,28 @@ int nsj_err_set(struct nsj_err *e, int errnum, const char *fmt, ...)
 #endif
 		errno = errnum;
 		va_start(ap, fmt);
-		vsnprintf(e->msg + len, sizeof(e->msg) - len, fmt, ap);
+		n = vsnprintf(line, sizeof(line), fmt, ap);
 		va_end(ap);
+		/* The first line, cut if it must be; a later one whole or not at (nsj_err_lines). */
+		if (e->count == 0) {
+			memcpy(e->msg, line, strlen(line) + 1);
+		} else if (n >= 0 && len + 1 + (size_t)n < sizeof(e->msg)) {
+			e->msg[len] = '\n';
+			memcpy(e->msg + len + 1, line, (size_t)n + 1);
+		}
 	}
 	e->count++;
 	errno = errnum;
 	return -errnum;
+}
+
+unsigned nsj_err_lines(const struct nsj_err *e)
+{
+	unsigned n = e->msg[0] != '\0';
+
+	for (const char *p = e->msg; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	return n;
 }
 
 const char *nsj_err_first(const struct nsj_err *e, char *buf, size_t size)

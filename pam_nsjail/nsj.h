@@ -50,9 +50,14 @@ struct nsj_err {
 };
 
 void nsj_err_clear(struct nsj_err *e);
-/* Record one line; returns -errnum (or -EINVAL when errnum is 0). Appends when e->count > 0. */
+/*
+ * Record one line; returns -errnum (or -EINVAL when errnum is 0). Appends when e->count > 0:
+ * a later line that does not fit whole in msg is counted but left out, never cut.
+ */
 int nsj_err_set(struct nsj_err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The lines msg holds: e->count, or fewer when some did not fit. */
+unsigned nsj_err_lines(const struct nsj_err *e);
 /* The first line of e->msg, copied into buf (for one-line logs). */
 const char *nsj_err_first(const struct nsj_err *e, char *buf, size_t size);
 #ifndef __GLIBC__

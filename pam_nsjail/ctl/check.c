@@ -23,5 +23,7 @@ int cmd_check(struct ctl *c)
 	nsj_config_free(cfg);
 	/* Every line is already "FILE:LINE: message". */
 	fprintf(stderr, "%s\n", e.msg[0] ? e.msg : strerror(e.code));
+	if (e.count > nsj_err_lines(&e))
+		fprintf(stderr, "%s: and %u more errors\n", path, e.count - nsj_err_lines(&e));
 	return 1;
 }

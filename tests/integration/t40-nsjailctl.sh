@@ -318,6 +318,14 @@ printf 'user "alice" { namespaces = {uts} }\nuser "bob" { namespaces = {mount} h
 chmod 0644 "$W/bad-two.conf"
 run "$CTL" check "$W/bad-two.conf"
 is "$(grep -c "^$W/bad-two.conf:[0-9]*: " <<<"$ERR")" 2 "check: every error on a line of its own"
+# More errors than the message holds: whole lines only, and a count of the rest.
+for i in $(seq 40); do echo "user u$i { namespaces = {uts} }"; done >"$W/bad-many.conf"
+chmod 0644 "$W/bad-many.conf"
+run "$CTL" check "$W/bad-many.conf"
+shown=$(grep -c "^$W/bad-many.conf:[0-9]*: user \"u[0-9]*\": tmp = tmpfs (from default) needs mount in namespaces (add mount or set tmp = none)\$" <<<"$ERR")
+like "$shown" '^[1-9][0-9]*$' "check, 40 errors: the ones shown are whole lines"
+is "$(tail -n 1 <<<"$ERR")" "$W/bad-many.conf: and $((40 - shown)) more errors" "...and the last line counts the rest"
+is "$(wc -l <<<"$ERR")" "$((shown + 1))" "...and nothing else"
 cp "$W/good.conf" "$W/gw.conf"
 chmod 0664 "$W/gw.conf"
 run "$CTL" check "$W/gw.conf"
