@@ -123,11 +123,14 @@ static int find_below(const char *path, uint64_t parent, struct below *b)
 		if (sscanf(line, "%llu %llu %*s %*s %4095s", &id, &pid, mp) != 3 || dash == NULL ||
 		    sscanf(dash, " - %63s", fstype) != 1)
 			continue;
+		/* A mount point longer than mp (a user's FUSE mount can be) is not known in full. */
+		bool cut = strlen(mp) == sizeof(mp) - 1;
+
 		unescape(mp);
 		if (strncmp(mp, path, n) != 0 || mp[n] != '/')
 			continue;
 		b->n++;
-		if (strcmp(fstype, "autofs") == 0)
+		if (strcmp(fstype, "autofs") == 0 || cut)
 			b->unsafe = true;
 		if (pid != parent)
 			continue;
@@ -186,7 +189,9 @@ static int set_propagation(int mnt, unsigned flags, unsigned long prop)
 
 /*
  * Bind the directory fd (path) onto itself, recursively, shared in a peer group of its own; the
- * mounts that were below it (b) are then under the bind, and are detached (see the top).
+ * mounts that were below it (b) are then under the bind, and are detached (see the top). 1 when
+ * one of those cannot be taken as mountinfo named it (changed meanwhile, or by a user: a mount
+ * of theirs renamed under /home): path is left as it is, as when unsafe, and nothing is done.
  */
 static int make_mount_point(int fd, const char *path, const struct below *b, struct nsj_err *err)
 {
@@ -196,18 +201,17 @@ static int make_mount_point(int fd, const char *path, const struct below *b, str
 	/* Each original by a handle of its own, taken while its path still leads to it. */
 	for (size_t i = 0; i < b->n_top && ret == 0; i++) {
 		orig[n_orig] = open_tree(AT_FDCWD, b->where[i], OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT);
-		if (orig[n_orig] < 0)
-			ret = nsj_err_set(err, errno, "propagation path %s: %s: %m", path, b->where[i]);
-		else if (mount_id(orig[n_orig++]) != b->top[i])
-			ret = nsj_err_set(err, EBUSY, "propagation path %s: %s changed meanwhile", path,
-					  b->where[i]);
+		if (orig[n_orig] < 0 || mount_id(orig[n_orig++]) != b->top[i])
+			ret = 1;
 	}
-	if (ret < 0)
+	if (ret != 0)
 		goto out;
 
 	mnt = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-	if (mnt < 0)
-		return nsj_err_set(err, errno, "propagation path %s: clone: %m", path);
+	if (mnt < 0) {
+		ret = nsj_err_set(err, errno, "propagation path %s: clone: %m", path);
+		goto out;
+	}
 	if (move_mount(mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		ret = nsj_err_set(err, errno, "propagation path %s: bind onto itself: %m", path);
 	/* Private first: out of the peer group of the mount it was cut from, then a new one. */
@@ -263,8 +267,9 @@ int nsj_propagation_host(const struct nsj_policy *p, struct nsj_err *err)
 			if (r < 0)
 				ret = nsj_err_set(err, -r, "propagation path %s: mountinfo: %m",
 						  p->prop_paths[i]);
-			else if (!b.unsafe && (b.n == 0 || b.n_top > 0))
-				ret = make_mount_point(fd, p->prop_paths[i], &b, err);
+			else if (!b.unsafe && (b.n == 0 || b.n_top > 0) &&
+				 (r = make_mount_point(fd, p->prop_paths[i], &b, err)) < 0)
+				ret = r; /* (1: left as it is) */
 			below_free(&b);
 		}
 		close(fd);
