@@ -80,6 +80,12 @@ $(B)/%.o: pam_nsjail/%.c $(HDRS) $(FLAGS) | $(B)
 $(B)/ctl/%.o: pam_nsjail/ctl/%.c $(HDRS) $(FLAGS) | $(B)/ctl
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The config cache's entries are keyed by the parser's sources too (cache.c: NSJ_PARSE_ID).
+PARSE_SRC := $(addprefix pam_nsjail/,config.c config_parse.c config_int.h nsj.h cache.c)
+PARSE_ID  := $(shell cat $(PARSE_SRC) | sha256sum | cut -c1-8)
+$(B)/cache.o: ALL_CFLAGS += -DNSJ_PARSE_ID=0x$(PARSE_ID)u
+$(B)/cache.o: $(PARSE_SRC)
+
 $(LIB): $(CORE_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 

@@ -25,19 +25,27 @@
 
 #include "nsj.h"
 
-#define CACHE_MAGIC "nsjcfg03" /* 02: system_bus, network; 03: text_hash */
+#define CACHE_MAGIC "nsjcfg04" /* 02: system_bus, network; 03: text_hash; 04: parse_id */
+/*
+ * What made the parse: a hash of the parser's sources (the Makefile's PARSE_ID), so that a
+ * package upgrade that changes a default or a check never takes an older build's parse from
+ * /run, even where the layout of what is serialised stayed the same.
+ */
+#ifndef NSJ_PARSE_ID
+#define NSJ_PARSE_ID 0u
+#endif
 #define CACHE_MAX   (4u << 20) /* path + a text of at most 1 MiB + its parse */
 
 struct cache_hdr {
 	char magic[8];
-	uint32_t abi; /* layout of what is serialised: sizes of the structs it came from */
+	uint32_t abi; /* layout of what is serialised (sizes of its structs), and NSJ_PARSE_ID */
 	uint32_t path_len, text_len, data_len;
 	uint64_t text_hash; /* nsj_text_hash() of the text, which a hit has just compared */
 };
 
 static uint32_t abi(void)
 {
-	return (uint32_t)(sizeof(struct nsj_section) << 16 | sizeof(struct nsj_config));
+	return (uint32_t)(sizeof(struct nsj_section) << 16 | sizeof(struct nsj_config)) ^ NSJ_PARSE_ID;
 }
 
 /* ---- serialising a parse -------------------------------------------------------------- */
