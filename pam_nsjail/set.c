@@ -374,6 +374,12 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 		close(pidfd);
 		return ret;
 	}
+	/* Best effort: a login that cannot put them back still works as before the repair. */
+	if (nsj_userman_join_kinds(p, r->kinds) & NSJ_NSF(NSJ_NS_MNT)) {
+		struct nsj_err ignore = { 0 };
+
+		nsj_cover_repair(p, &ignore);
+	}
 	return pidfd;
 }
 

@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -393,6 +395,49 @@ static int cover_pin_dir(const char *pin_dir, uid_t owner, const char *hostname,
 int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err)
 {
 	return cover_pin_dir(pin_dir, owner, NULL, false, err);
+}
+
+/* Is path (followed) still a file the set mounted there: the root of a mount, on a tmpfs? */
+static bool still_covered(const char *path)
+{
+	struct statx stx;
+	struct statfs sf;
+
+	return statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) == 0 &&
+	       (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) && statfs(path, &sf) == 0 &&
+	       sf.f_type == TMPFS_MAGIC;
+}
+
+int nsj_cover_repair(const struct nsj_policy *p, struct nsj_err *err)
+{
+	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY }, ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	bool hosts = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname_tmpl[0] != '\0';
+	bool resolv = (p->namespaces & NSJ_NSF(NSJ_NS_NET)) && p->network == NSJ_NET_OUTBOUND;
+	char name[NSJ_HOSTNAME_MAX + 2] = "";
+	int mnt, ret = 0;
+
+	hosts = hosts && !still_covered("/etc/hosts");
+	resolv = resolv && !still_covered("/etc/resolv.conf");
+	if (!hosts && !resolv)
+		return 0;
+	/* The cover of pin_dir, writable for as long as it takes (only root reaches it). */
+	mnt = open_tree(AT_FDCWD, p->pin_dir, OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	if (mnt < 0)
+		return nsj_err_set(err, errno, "%s: %m", p->pin_dir);
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH, &rw, sizeof(rw)) < 0)
+		ret = nsj_err_set(err, errno, "%s: read-write: %m", p->pin_dir);
+	/* The set's own name, as it is (a config edited since would give another). */
+	if (ret == 0 && hosts && gethostname(name, sizeof(name) - 1) < 0)
+		ret = nsj_err_set(err, errno, "gethostname: %m");
+	if (ret == 0 && hosts)
+		ret = write_hosts(mnt, name, err);
+	if (ret == 0 && resolv)
+		ret = write_resolv(mnt, err);
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0 && ret == 0)
+		ret = nsj_err_set(err, errno, "%s: read-only: %m", p->pin_dir);
+	close(mnt);
+	return ret;
 }
 
 static int lo_up(struct nsj_err *err)

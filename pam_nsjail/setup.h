@@ -29,6 +29,14 @@ int nsj_open_nofollow(int dirfd, const char *path, int flags);
 
 /* Cover pin_dir with that tmpfs (also used by the keeper to cover it again). */
 int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
+/*
+ * After a login joined a set, in its mount and UTS namespaces (set.c), under the user's lock:
+ * the set's /etc/hosts and resolv.conf are binds of files on its pin_dir cover, and a host that
+ * replaces its own by a rename (sed -i, an editor, dhclient-script, systemd-resolved) or removes
+ * it detaches them in every set. Put back what is gone, made again from the host's file as it is
+ * now. When nothing is gone, a statx and a statfs per file.
+ */
+int nsj_cover_repair(const struct nsj_policy *p, struct nsj_err *err);
 
 /*
  * The creation request (request.c): what the module sends `nsjail-keeper --create` on its

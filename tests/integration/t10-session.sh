@@ -170,8 +170,22 @@ reset_all
 is "$(as dave hostname)" "u-dave" "a user section wins over every group section"
 reset_all
 
-# --- a host with no /etc/hosts (a minimal install without netbase) ----------------------
+# --- the host replaces its /etc/hosts by a rename (sed -i, an editor): the kernel detaches
+# the set's copy, mounted over the old file, in every set; the next login puts it back ----
 conf 'min_uid = 1000'
+as alice 'sleep 300 </dev/null >/dev/null 2>&1 &'
+sp=$(pgrep -u alice -x sleep | head -n1)
+hn=$(as alice hostname)
+cp /etc/hosts /etc/hosts.new && echo "10.9.9.9 renamed-in" >>/etc/hosts.new && mv /etc/hosts.new /etc/hosts
+check "(the host's rename took the set's /etc/hosts away)" test -z "$(grep -w "$hn" /proc/$sp/root/etc/hosts)"
+is "$(as alice 'grep -c -w "$(hostname)" /etc/hosts; grep -c renamed-in /etc/hosts')" $'1\n1' \
+	"after the host's rename, the next login has the set's hostname in /etc/hosts again, with the host's new lines"
+check "...for the set's other processes too" grep -q -w "$hn" /proc/$sp/root/etc/hosts
+is "$(as alice 'grep -c " /etc/hosts " /proc/self/mountinfo')" "1" "...with one mount there, not one per login"
+pkill -u alice -x sleep
+reset_all
+
+# --- a host with no /etc/hosts (a minimal install without netbase) ----------------------
 rm /etc/hosts # the world's /etc is an overlay: the host's file is untouched
 is "$(as alice 'getent hosts $(hostname) | awk "{print \$1}"')" "127.0.1.1" \
 	"no /etc/hosts on the host: the login works and the set's hostname resolves"

@@ -182,6 +182,21 @@ is "$(as alice 'getent hosts stub.test' | awk '{print $1}')" "$OUT" \
 is "$(as alice 'grep -v "^#" /etc/resolv.conf' | tr '\n' ' ')" "nameserver 10.0.2.3 options edns0 trust-ad search test " \
 	"...through the set's own resolv.conf, mounted over the file the link names"
 is "$(head -n 1 /run/systemd/resolve/stub-resolv.conf)" "nameserver 127.0.0.53" "...while the host's stays as it was"
+# systemd-resolved rewrites its stub file by a rename at each DNS change, which detaches the
+# set's resolv.conf mounted over it: the set would ask its own loopback. The next login puts
+# it back.
+conf 'min_uid = 1000
+default { namespaces = {mount, ipc, uts, pid, net}  network = outbound  tmp_size = "16M" }'
+as alice true
+kp=$(keeper_pid alice)
+printf 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch test other\n' >/run/systemd/resolve/stub-resolv.conf.new
+mv /run/systemd/resolve/stub-resolv.conf.new /run/systemd/resolve/stub-resolv.conf
+check "(the rename took the set's resolv.conf away)" grep -q 127.0.0.53 /proc/$kp/root/etc/resolv.conf
+is "$(as alice 'grep -v "^#" /etc/resolv.conf' | tr '\n' ' ')" "nameserver 10.0.2.3 options edns0 trust-ad search test other " \
+	"after the host's resolver rewrote its stub by a rename, the next login has the set's resolv.conf again, with the new search line"
+is "$(keeper_pid alice)" "$kp" "...in the same set"
+is "$(as alice 'getent hosts stub.test' | awk '{print $1}')" "$OUT" "...and DNS works in the set"
+reset_all
 
 # --- outbound needs net; and slirp4netns installed ----------------------------------------------
 conf 'min_uid = 1000
