@@ -457,7 +457,7 @@ static int pipe_high(int fds[2])
 int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	int report[2] = { -1, -1 }, ready[2] = { -1, -1 }, exitfd, e, status, ret;
+	int report[2] = { -1, -1 }, ready[2] = { -1, -1 }, exitfd, e, status, ret, npfd = -1;
 	pid_t h = -1, npid = 0;
 
 	if (nsj_net_provider_check(err) < 0)
@@ -487,6 +487,9 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 		nsj_err_set(err, -ret, "spawn %s: %m", NSJ_KEEPER_PATH);
 	} else {
 		ret = restart_report(report[0], &npid, err);
+		/* Held at once: a provider that dies while we wait must never be a recycled pid. */
+		if (ret == 0 && npid > 1)
+			npfd = (int)syscall(SYS_pidfd_open, npid, 0);
 		while (waitpid(h, &status, 0) < 0 && errno == EINTR)
 			;
 		if (ret == 0)
@@ -496,8 +499,10 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 	close(report[0]);
 	close(ready[0]);
 	ret = ret ? ret : nsj_net_adopt(r, npid, err);
-	if (ret < 0 && npid > 1)
-		kill(npid, SIGKILL);
+	if (ret < 0 && npfd >= 0)
+		nsj_pidfd_signal(npfd, SIGKILL);
+	if (npfd >= 0)
+		close(npfd);
 	return ret;
 }
 
