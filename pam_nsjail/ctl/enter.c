@@ -2,18 +2,26 @@
 /*
  * enter.c — nsjailctl enter USER [--user] [-- CMD [ARGS]]: run CMD (default: a login shell)
  * inside USER's set, in all its namespaces, as root or (--user) as USER with USER's groups and a
- * clean environment. Exits with the command's own status.
+ * clean environment. Exits with the command's own status. With --user the command never shares
+ * root's terminal: in a session of its own, on a pty of its own when we have a terminal (as
+ * su --pty does), so that nothing of the user's can queue input for root's shell (TIOCSTI).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <pty.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
+#include <utmp.h>
 
 #include "ctl.h"
 
@@ -135,6 +143,153 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+static volatile sig_atomic_t got_winch, got_chld, got_quit;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGWINCH)
+		got_winch = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_quit = sig;
+}
+
+/* Copy what the pty (non-blocking) has to out: false at its end or an error. */
+static bool relay_out(int master, int out)
+{
+	char buf[4096];
+	ssize_t n = read(master, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	return n > 0 && nsj_write_all(out, buf, (size_t)n) == 0;
+}
+
+/*
+ * Copy what in has to the pty: false at in's end or an error. A pty whose input is full is
+ * waited for while its output is copied on, so that a command that echoes what it reads
+ * never deadlocks with us.
+ */
+static bool relay_in(int in, int master, int out)
+{
+	char buf[4096];
+	ssize_t n = read(in, buf, sizeof(buf)), w;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	for (ssize_t done = 0; n > 0 && done < n; done += w > 0 ? w : 0) {
+		struct pollfd p = { .fd = master, .events = POLLOUT | POLLIN };
+
+		w = write(master, buf + done, (size_t)(n - done));
+		if (w >= 0 || errno == EINTR)
+			continue;
+		if (errno != EAGAIN) /* the pty is gone: the loop's read says so */
+			return true;
+		if (poll(&p, 1, -1) > 0 && (p.revents & POLLIN) && !relay_out(master, out))
+			return true;
+	}
+	return n > 0;
+}
+
+/* All that the non-blocking from has now, to to. */
+static void drain(int from, int to)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(from, buf, sizeof(buf))) > 0 && nsj_write_all(to, buf, (size_t)n) == 0)
+		;
+}
+
+/*
+ * --user with a terminal: the command on a new pty, its controlling terminal in a session of its
+ * own, ours in raw mode while we copy between the two; SIGWINCH passed on. Returns its status.
+ */
+static int run_on_pty(const struct target *t, char **cmd)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old[4];
+	const int sigs[4] = { SIGWINCH, SIGCHLD, SIGTERM, SIGHUP };
+	struct termios saved, raw;
+	struct winsize ws;
+	sigset_t block, orig;
+	bool term = isatty(0) && tcgetattr(0, &saved) == 0, in_open = true, have_ws;
+	int master, slave, status = 0;
+	pid_t pid;
+
+	have_ws = ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0;
+	if (openpty(&master, &slave, NULL, term ? &saved : NULL, have_ws ? &ws : NULL) < 0)
+		return fail("openpty: %s", strerror(errno));
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	/* Blocked but in ppoll(), so that none is missed between a check and the wait. */
+	sigemptyset(&block);
+	for (int i = 0; i < 4; i++) {
+		sigaddset(&block, sigs[i]);
+		sigaction(sigs[i], &sa, &old[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	pid = fork();
+	if (pid == 0) {
+		close(master);
+		for (int i = 0; i < 4; i++)
+			sigaction(sigs[i], &old[i], NULL);
+		sigprocmask(SIG_SETMASK, &orig, NULL);
+		if (login_tty(slave) < 0) /* setsid, the pty its controlling tty, on 0-2 */
+			_exit(126);
+		run_child(t, cmd);
+	}
+	close(slave);
+	if (pid < 0) {
+		status = fail("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (term) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		struct pollfd p[2] = { { .fd = in_open ? 0 : -1, .events = POLLIN },
+				       { .fd = master, .events = POLLIN } };
+
+		if (got_quit) {
+			kill(pid, SIGHUP);
+			break;
+		}
+		if (got_winch && (got_winch = 0, ioctl(0, TIOCGWINSZ, &ws) == 0))
+			ioctl(master, TIOCSWINSZ, &ws);
+		/* Exited: what it wrote last, and done, whoever else holds the pty. */
+		if (got_chld && (got_chld = 0, waitpid(pid, &status, WNOHANG) == pid)) {
+			drain(master, 1);
+			pid = 0;
+			break;
+		}
+		if (ppoll(p, 2, NULL, &orig) < 0)
+			continue;
+		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_out(master, 1))
+			break;
+		/* Our input ended: the pty's end-of-file character, once. */
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_in(0, master, 1)) {
+			in_open = false;
+			if (!term)
+				nsj_write_all(master, "\x04", 1);
+		}
+	}
+	if (term)
+		tcsetattr(0, TCSANOW, &saved);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	close(master);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return status;
+}
+
 /* Join the set (pidfd is closed here), fork the command into it, wait for it. */
 static int join_and_run(int pidfd, const struct nsj_record *r, const struct target *t,
 			char **cmd)
@@ -154,11 +309,17 @@ static int join_and_run(int pidfd, const struct nsj_record *r, const struct targ
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	fflush(NULL);
+	if (t->as_user && (isatty(0) || isatty(1) || isatty(2)))
+		return run_on_pty(t, cmd);
 	pid = fork(); /* the child is the first of ours in the set's PID namespace */
 	if (pid < 0)
 		return fail("fork: %s", strerror(errno));
-	if (pid == 0)
+	if (pid == 0) {
+		/* --user: out of our session, away from any controlling terminal of root's. */
+		if (t->as_user && setsid() < 0)
+			_exit(126);
 		run_child(t, cmd);
+	}
 	return wait_child(pid);
 }
 

@@ -201,6 +201,26 @@ run "$CTL" enter alice --user < <(echo 'echo "$0 $(id -un) $(hostname)"')
 is "$OUT" "-bash alice alice-box" "enter --user without a command: the user's login shell"
 run "$CTL" enter alice --user -- cat /proc/1/status
 like "$OUT" 'Name:	nsjail-keeper' "enter --user: the keeper is PID 1"
+# --user never shares root's terminal (script(1) gives us one): the user's code that queues
+# input on its terminal (TIOCSTI, as ~/.bash_logout could) fills its own pty, never the input
+# of root's shell.
+cat >$W/sti.py <<'PY'
+import fcntl, os, termios
+fd = os.open("/dev/tty", os.O_RDWR)
+for c in b"echo INJECTED\n":
+    fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
+print("queued on", os.ttyname(0))
+PY
+chmod 0644 $W/sti.py
+out=$(timeout 20 script -qec "tty; $CTL enter alice --user -- python3 $W/sti.py; read -r -t 2 x; echo \"root read: [\$x]\"" /dev/null </dev/null 2>&1 | tr -d '\r')
+root_tty=$(head -n 1 <<<"$out")
+like "$root_tty" '^/dev/pts/[0-9]+$' "(a terminal for root's shell)"
+like "$out" $'\nqueued on /dev/pts/[0-9]+\n' "enter --user on a terminal: the command runs on a terminal"
+is "$(grep -c "^queued on $root_tty$" <<<"$out")" 0 "...which is not root's"
+like "$out" $'\nroot read: \\[\\]$' "...and what it queued there never reaches root's shell"
+out=$(timeout 20 script -qec "$CTL enter alice --user -- sh -c 'read -r a; echo \"got \$a\"; exit 3'; echo rc=\$?" /dev/null \
+	< <(echo typed) 2>&1 | tr -d '\r')
+like "$out" $'got typed\nrc=3' "...with our input passed on, and its exit status"
 
 # --- enter: error paths -------------------------------------------------------------------
 run "$CTL" enter dave -- true
