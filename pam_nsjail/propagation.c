@@ -280,13 +280,54 @@ out:
 }
 
 /*
- * Attach the slave clone mnt on path, over the set's private copy. The copy stays underneath,
- * hidden: unmounting it would cost a synchronize_rcu() (~100-170 µs here) per path and first
- * login, against a few hundred bytes per mount kept (make bench: the first login).
+ * Which of paths[0..n) have mounts below them in this mount namespace (below[i]): one pass over
+ * /proc/self/mountinfo; none when it cannot be read.
  */
-static int attach_over(int mnt, const char *path, struct nsj_err *err)
+static void paths_with_mounts_below(char *const *paths, size_t n, bool *below)
 {
-	int fd = open_dir_path(path), ret = 0;
+	char *line = NULL, mp[4096];
+	size_t cap = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	memset(below, 0, n * sizeof(*below));
+	if (f == NULL)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		unescape(mp);
+		for (size_t i = 0; i < n; i++) {
+			size_t len = strlen(paths[i]);
+
+			if (strncmp(mp, paths[i], len) == 0 && mp[len] == '/')
+				below[i] = true;
+		}
+	}
+	free(line);
+	fclose(f);
+}
+
+/*
+ * Attach the slave clone mnt on path, over the set's private copy. The copy stays underneath,
+ * hidden, but for one with mounts below it (logind's /run/user/UID of each user logged in,
+ * a disk under /media): those copies would keep what the host unmounts later alive for as
+ * long as the set (another user's runtime directory, up to a tenth of RAM each), so that copy
+ * goes, at the price of a synchronize_rcu() (~100-170 µs here); a plain one stays, a few
+ * hundred bytes, and costs none (make bench: the first login).
+ */
+static int attach_over(int mnt, const char *path, bool drop_copy, struct nsj_err *err)
+{
+	int fd, ret = 0;
+
+	/* Only a mount point of its own (propagation_host) is the copy's alone to unmount. */
+	if (drop_copy && (fd = open_dir_path(path)) >= 0) {
+		bool own = is_mount_root(fd) == 1;
+
+		close(fd);
+		if (own && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			return nsj_err_set(err, errno, "propagation path %s: the private copy: %m", path);
+	}
+	fd = open_dir_path(path);
 
 	if (fd < 0)
 		return nsj_err_set(err, -fd, "propagation path %s: %m", path);
@@ -301,6 +342,7 @@ int nsj_propagation_inside(const struct nsj_policy *p, struct nsj_err *err)
 	struct mount_attr priv = { .propagation = MS_PRIVATE };
 	int clones[NSJ_REQUEST_MAX_PATHS];
 	const size_t n = p->n_prop_paths;
+	bool below[NSJ_REQUEST_MAX_PATHS] = { false };
 	int ret = 0;
 
 	if (n > NSJ_REQUEST_MAX_PATHS) /* the request's limit: never more */
@@ -324,13 +366,15 @@ int nsj_propagation_inside(const struct nsj_policy *p, struct nsj_err *err)
 	/* Then nothing of the set's tree receives from the host, nor sends to it. */
 	if (ret == 0 && mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &priv, sizeof(priv)) < 0)
 		ret = nsj_err_set(err, errno, "make / rprivate: %m");
+	if (ret == 0)
+		paths_with_mounts_below(p->prop_paths, n, below);
 	for (size_t i = 0; i < n; i++) {
 		if (clones[i] < 0)
 			continue;
 		if (ret == 0 && set_propagation(clones[i], AT_RECURSIVE, MS_SLAVE) < 0)
 			ret = nsj_err_set(err, errno, "propagation path %s: make slave: %m", p->prop_paths[i]);
 		if (ret == 0)
-			ret = attach_over(clones[i], p->prop_paths[i], err);
+			ret = attach_over(clones[i], p->prop_paths[i], below[i], err);
 		close(clones[i]);
 	}
 	return ret;

@@ -33,6 +33,8 @@ host_run 'systemctl stop hold-3003.service user-runtime-dir@3003.service'
 is "$(host_run 'systemctl show -p Result --value user-runtime-dir@3003.service')" success \
 	"user-runtime-dir@3003 stops with success"
 is "$(mounts /run/user/3003)" 0 "...and nothing of /run/user/3003 stays mounted, hidden or not"
+is "$(host_ssh alice 'awk "\$5 == \"/run/user/3003\"" /proc/self/mountinfo | wc -l')" 0 \
+	"...nor in alice's set, made while it was there: no hidden copy keeps it alive"
 is "$(host_run 'systemctl is-system-running')" running "the system keeps running"
 
 # bob logs in later: logind makes /run/user/3002 now, and alice's set, made before, sees it.

@@ -133,6 +133,8 @@ check "...with the same files" test -e /run/prop-busy/3001/made-before
 check "...which the set sees" as dave 'test -e /run/prop-busy/3001/made-before'
 umount /run/prop-busy/3001
 is "$(mounts_at /run/prop-busy/3001)" 0 "...so the host's own umount below it leaves nothing hidden behind"
+is "$(as dave 'grep -c " /run/prop-busy/3001 " /proc/self/mountinfo')" 0 \
+	"...nor in the set: no private copy of it is kept there, hidden, alive for as long as the set"
 mount -t tmpfs -o size=1M late-busy /run/prop-busy/3002
 touch /run/prop-busy/3002/from-host
 check "...and a later host mount below it still reaches the set" as dave 'test -e /run/prop-busy/3002/from-host'
