@@ -51,6 +51,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,13 +86,29 @@ static void reap(void)
 		;
 }
 
+/* The set's user (--uid): whose processes a set without a PID namespace ends with it. */
+static uid_t set_uid = (uid_t)-1;
+
+static bool in_mnt_ns(int pid, const struct stat *self)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	return stat(path, &st) == 0 && st.st_ino == self->st_ino && st.st_dev == self->st_dev;
+}
+
 /*
  * Processes of the set other than ourselves: those in our mount namespace. With a PID namespace
- * our /proc is the set's and shows nothing else; without one it is the host's.
+ * our /proc is the set's and shows nothing else; without one it is the host's. With sig (only
+ * without a PID namespace, to end the set): only the set's user's own (their /proc entry is
+ * theirs: not sshd's session process nor su's parent, root's, which joined the namespace to
+ * fork the session), each sent sig through a pidfd opened before its namespace is checked
+ * again, so that a pid recycled meanwhile is never signalled.
  */
-static int count_others(void)
+static int members(int sig)
 {
-	char path[300];
+	char path[64];
 	struct dirent *de;
 	struct stat self, st;
 	int n = 0, me = getpid();
@@ -100,22 +117,46 @@ static int count_others(void)
 	if (stat("/proc/self/ns/mnt", &self) < 0 || (d = opendir("/proc")) == NULL)
 		return 1; /* unknown: assume busy */
 	while ((de = readdir(d)) != NULL) {
-		int pid = atoi(de->d_name);
-		if (pid <= 0 || pid == me)
+		int pid = atoi(de->d_name), pfd;
+
+		if (pid <= 0 || pid == me || !in_mnt_ns(pid, &self))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
-		if (stat(path, &st) == 0 && st.st_ino == self.st_ino && st.st_dev == self.st_dev)
+		if (sig == 0) {
 			n++;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		if (stat(path, &st) < 0 || st.st_uid != set_uid || set_uid == 0 ||
+		    (pfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+			continue;
+		if (in_mnt_ns(pid, &self) && nsj_pidfd_signal(pfd, sig) == 0)
+			n++;
+		close(pfd);
 	}
 	closedir(d);
 	return n;
 }
 
+static int count_others(void)
+{
+	return members(0);
+}
+
 _Noreturn static void terminate(int status)
 {
-	/* Without a PID namespace of its own the keeper only unpins: never kill(-1) the host. */
-	if (getpid() != 1)
+	/*
+	 * Without a PID namespace of its own the keeper never kill(-1)s (that would be the host):
+	 * it ends the user's processes in the set's mount namespace itself, as the kernel ends a
+	 * PID namespace's with its PID 1.
+	 */
+	if (getpid() != 1) {
+		for (int i = 0; i < 20 && members(SIGTERM) > 0; i++) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		members(SIGKILL);
 		exit(status);
+	}
 	/* kill(-1) from a namespace's init reaches every other process in it. */
 	kill(-1, SIGTERM);
 	for (int i = 0; i < 20 && count_others() > 0; i++) {
@@ -528,6 +569,7 @@ int main(int argc, char **argv)
 	/* Only the module starts keepers, as root. */
 	if (!have_uid || geteuid() != 0)
 		return 2;
+	set_uid = k.uid;
 	if (create_set)
 		create(&k);
 	if (provider_of > 1) {

@@ -289,6 +289,16 @@ check "...SIGKILL after the timeout (${ms} ms, 5 s expected)" test "$ms" -ge 450
 check "...the keeper is gone" wait_gone "$ka"
 check "...and so is the set's process" wait_gone "$sleeper"
 check "...and the record" test ! -e "$PIN/3001"
+# A set without a PID namespace (carol's: mount, uts) has no PID 1 for the kernel to end it
+# with: its keeper ends the user's processes in the set's mount namespace itself.
+as carol 'nohup sleep 3002 >/dev/null 2>&1 &'
+kc=$(keeper_pid carol)
+sleeper=$(pids_of 'sleep 3002')
+like "$sleeper" '^[0-9]+$' "(a process in carol's set, which has no PID namespace)"
+run "$CTL" reset carol
+is "$RC:$OUT" "0:reset: carol (keeper $kc ended)" "reset of a set without a PID namespace"
+check "...ends its process too" wait_gone "$sleeper"
+check "...and its keeper" wait_gone "$kc"
 as bob true
 kill -KILL "$(keeper_pid bob)"
 sleep 0.2
