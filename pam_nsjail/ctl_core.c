@@ -11,7 +11,7 @@
 
 #include "ctl_core.h"
 
-int nsj_set_lookup(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err *err)
+int nsj_set_lookup(int pindir, uid_t uid, bool touch, struct nsj_record *r, struct nsj_err *err)
 {
 	int udir, ret;
 
@@ -21,6 +21,9 @@ int nsj_set_lookup(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err *
 	if (udir < 0)
 		return udir;
 	ret = nsj_record_check(udir, uid, r, err);
+	/* Under the lock, as a login does, so that the keeper's idle exit cannot come between. */
+	if (ret >= 0 && touch)
+		nsj_keeper_touch(ret, r);
 	close(udir); /* unlocks */
 	return ret;
 }

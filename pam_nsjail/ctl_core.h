@@ -14,8 +14,9 @@
  * the set is alive; -ESRCH when the record names a keeper that is gone or recycled (r filled:
  * a stale set); -ENOENT when uid has no set; another negative errno when the record is
  * malformed or untrusted (-EINVAL, -EPERM) or the check itself failed. r->uid is always uid.
+ * touch: restart an alive keeper's idle clock under the lock (nsjailctl enter), as a login does.
  */
-int nsj_set_lookup(int pindir, uid_t uid, struct nsj_record *r, struct nsj_err *err);
+int nsj_set_lookup(int pindir, uid_t uid, bool touch, struct nsj_record *r, struct nsj_err *err);
 
 /*
  * Collect uid's record when its set is stale or the record is malformed (nsjailctl gc); an

@@ -118,7 +118,8 @@ int open_pin_dir(const char *pin_dir, int *pindir)
 }
 
 /*
- * The set of uid, as nsj_set_lookup() says: a pidfd (alive; closed unless keep, then 0),
+ * The set of uid, as nsj_set_lookup() says: a pidfd (alive; closed unless keep, then 0; kept,
+ * its keeper's idle clock restarted: it is about to be entered),
  * -ESRCH (stale), -ENOENT (none), or another error in e; -EIO when pin_dir failed (reported).
  */
 int lookup(struct ctl *c, uid_t uid, struct nsj_record *r, bool keep, struct nsj_err *e)
@@ -129,7 +130,7 @@ int lookup(struct ctl *c, uid_t uid, struct nsj_record *r, bool keep, struct nsj
 		return -EIO;
 	if (pindir < 0)
 		return -ENOENT;
-	ret = nsj_set_lookup(pindir, uid, r, e);
+	ret = nsj_set_lookup(pindir, uid, keep, r, e);
 	close(pindir);
 	if (ret >= 0 && !keep) {
 		close(ret);

@@ -298,8 +298,7 @@ static int join_and_run(int pidfd, const struct nsj_record *r, const struct targ
 	pid_t pid;
 	int ret;
 
-	/* Like a login: restarts the keeper's idle clock so the set is not ended under us. */
-	nsj_keeper_touch(pidfd, r);
+	/* The keeper's idle clock was restarted under the lock (lookup), as a login does. */
 	ret = nsj_set_join(pidfd, r, &e);
 	close(pidfd);
 	if (ret < 0)

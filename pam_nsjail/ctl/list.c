@@ -13,7 +13,7 @@
 static int collect_row(int pindir, uid_t uid, struct row *w)
 {
 	struct nsj_err e = { 0 };
-	int ret = nsj_set_lookup(pindir, uid, &w->r, &e);
+	int ret = nsj_set_lookup(pindir, uid, false, &w->r, &e);
 
 	if (ret == -ENOENT)
 		return -ENOENT; /* removed since it was listed */
