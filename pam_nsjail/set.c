@@ -378,7 +378,7 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 	if (nsj_userman_join_kinds(p, r->kinds) & NSJ_NSF(NSJ_NS_MNT)) {
 		struct nsj_err ignore = { 0 };
 
-		nsj_cover_repair(p, &ignore);
+		nsj_cover_repair(p, r, &ignore);
 	}
 	return pidfd;
 }

@@ -409,11 +409,12 @@ static bool still_covered(const char *path)
 	       sf.f_type == TMPFS_MAGIC;
 }
 
-int nsj_cover_repair(const struct nsj_policy *p, struct nsj_err *err)
+int nsj_cover_repair(const struct nsj_policy *p, const struct nsj_record *r, struct nsj_err *err)
 {
 	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY }, ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	bool hosts = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname_tmpl[0] != '\0';
-	bool resolv = (p->namespaces & NSJ_NSF(NSJ_NS_NET)) && p->network == NSJ_NET_OUTBOUND;
+	/* What the set was made with (a config edited since may say otherwise). */
+	bool hosts = (r->kinds & NSJ_NSF(NSJ_NS_UTS)) && p->hostname_tmpl[0] != '\0';
+	bool resolv = (r->kinds & NSJ_NSF(NSJ_NS_NET)) && r->net_pid > 0;
 	char name[NSJ_HOSTNAME_MAX + 2] = "";
 	int mnt, ret = 0;
 

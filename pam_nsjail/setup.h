@@ -36,7 +36,7 @@ int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
  * it detaches them in every set. Put back what is gone, made again from the host's file as it is
  * now. When nothing is gone, a statx and a statfs per file.
  */
-int nsj_cover_repair(const struct nsj_policy *p, struct nsj_err *err);
+int nsj_cover_repair(const struct nsj_policy *p, const struct nsj_record *r, struct nsj_err *err);
 
 /*
  * The creation request (request.c): what the module sends `nsjail-keeper --create` on its
