@@ -217,6 +217,14 @@ check "idle_timeout: each login restarts the idle clock" test -d /proc/$kp
 is "$(keeper_pid dave)" "$kp" "idle_timeout: ...the same keeper all along"
 for i in $(seq 60); do [ -d /proc/$kp ] || break; sleep 0.1; done
 check "idle_timeout: ended once logins stop" test ! -d /proc/$kp
+# ...and so does nsjailctl enter, as a login does
+as dave true
+kp=$(keeper_pid dave)
+for i in 1 2 3; do sleep 1.2; "$NSJAILCTL" enter dave -- true; done
+check "idle_timeout: nsjailctl enter restarts the idle clock too" test -d /proc/$kp
+is "$(keeper_pid dave)" "$kp" "idle_timeout: ...the same keeper all along"
+for i in $(seq 60); do [ -d /proc/$kp ] || break; sleep 0.1; done
+check "idle_timeout: ended once nothing enters it" test ! -d /proc/$kp
 # without a timeout (the default) the record says so, and a login does not wake the keeper
 conf 'default { tmp_size = "16M" }'
 as dave true
