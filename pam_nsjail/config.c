@@ -280,20 +280,6 @@ static void check_paths(struct pctx *x, const struct nsj_section *s, const char 
 		check_dupes(x, s, label, "propagation_paths", s->prop_paths, s->n_prop_paths);
 }
 
-/* Does template t expand %u or %U (not "%%u")? */
-static bool names_user(const char *t)
-{
-	for (; *t; t++) {
-		if (t[0] != '%')
-			continue;
-		if (t[1] == 'u' || t[1] == 'U')
-			return true;
-		if (t[1] != '\0')
-			t++; /* "%%", "%g": the character after it is not a sequence of its own */
-	}
-	return false;
-}
-
 /*
  * SPEC §4 consistency on the section as it takes effect. A section that jails nobody
  * (enable = false) is not checked: "user x { enable = false }" must not need more keys.
@@ -338,7 +324,7 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 		nsj_config_err(x, s->line, EINVAL, "%s: tmp = %s%s but tmp_paths is empty", label,
 			nsj_tmp_name(e.tmp), from(s, NSJ_KEY_TMP));
 	/* A directory per user (SPEC §5: absent from other users), unless the section is one's. */
-	if (e.tmp == NSJ_TMP_DIR && s->kind != NSJ_SEC_USER && !names_user(e.tmp_dir))
+	if (e.tmp == NSJ_TMP_DIR && s->kind != NSJ_SEC_USER && !nsj_template_uses(e.tmp_dir, "uU"))
 		nsj_config_err(x, s->line, EINVAL,
 			"%s: tmp = dir with tmp_dir = \"%s\"%s, which names no user: every user of "
 			"the section would share it (add %%U or %%u)",

@@ -201,19 +201,16 @@ static int hostname_never_valid(const char *t, struct nsj_err *e)
 {
 	const struct nsj_tvars none = { .user = "", .group = "", .host_short = "", .host_full = "" };
 	char out[NSJ_HOSTNAME_MAX + 1];
-	bool constant = true;
 	size_t alnum = 0;
 
-	for (const char *p = t; *p; p++) {
-		if (p[0] == '%' && p[1] != '\0') {
-			constant = constant && p[1] == '%';
-			p++;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) {
-			alnum++;
-		}
-	}
-	if (t[0] != '\0' && constant)
+	if (t[0] != '\0' && !nsj_template_uses(t, "uUghH"))
 		return nsj_hostname_expand(t, &none, out, e);
+	for (const char *p = t; *p; p++) {
+		if (p[0] == '%' && p[1] != '\0')
+			p++;
+		else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+			alnum++;
+	}
 	if (alnum > NSJ_HOSTNAME_MAX)
 		return nsj_err_set(e, ENAMETOOLONG,
 				   "template with %zu letters and digits of its own: every name it gives "

@@ -269,22 +269,21 @@ static void check_commit(struct keeper *k)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
-		if (!k->committed && (n != 1 || c != 'c'))
-			terminate(1);
-		if (!k->committed) {
-			k->committed = true;
-			k->last_busy = now_s();
-			/* --no-record: the session that made the set holds the pipe for as long as it
-			 * lives (set.c); its EOF may be here already, under the same SIGIO. */
-			if (!k->record)
-				continue;
+		if (k->committed) {
+			/* --no-record: the session let go of the pipe without a close_session. */
+			k->orphan = true;
+			if (count_others() == 0)
+				terminate(0);
 			break;
 		}
-		/* --no-record: the session let go of the pipe without a close_session. */
-		k->orphan = true;
-		if (count_others() == 0)
-			terminate(0);
-		break;
+		if (n != 1 || c != 'c')
+			terminate(1);
+		k->committed = true;
+		k->last_busy = now_s();
+		if (k->record)
+			break;
+		/* --no-record: the session that made the set holds the pipe for as long as it lives
+		 * (set.c); its EOF may be here already, under the same SIGIO. */
 	}
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0)

@@ -185,6 +185,8 @@ struct nsj_tvars {
 
 /* Check a template for unknown "%x" sequences and a trailing '%'. */
 int nsj_template_check(const char *tmpl, struct nsj_err *err);
+/* Does tmpl use any of the sequences named in seqs ("uU": %u or %U; "%%u" is no %u)? */
+bool nsj_template_uses(const char *tmpl, const char *seqs);
 /* Expand tmpl into out; -ENAMETOOLONG when it does not fit. */
 int nsj_template_expand(const char *tmpl, const struct nsj_tvars *v, char *out, size_t size,
 			struct nsj_err *err);

@@ -60,16 +60,9 @@ static bool skippable(int neg_errno)
 	return neg_errno == -ENOENT || neg_errno == -ELOOP || neg_errno == -ENOTDIR;
 }
 
-/* 1 when fd is the root of a mount, 0 when not, -errno. */
 static int is_mount_root(int fd)
 {
-	struct statx stx;
-
-	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) < 0)
-		return -errno;
-	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
-		return -EOPNOTSUPP;
-	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	return nsj_is_mount_root(fd, "", AT_EMPTY_PATH);
 }
 
 /* The mounts below a path that is not a mount point: the children of its mount there. */

@@ -407,10 +407,10 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	if (ret < 0) {
 		nsj_pidfd_signal(pidfd, SIGKILL);
 		close(pidfd);
-		if (hold != NULL && *hold >= 0)
+		if (hold != NULL && *hold >= 0) {
 			close(*hold);
-		if (hold != NULL)
 			*hold = -1;
+		}
 		return ret;
 	}
 	return pidfd;

@@ -397,15 +397,23 @@ int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err)
 	return cover_pin_dir(pin_dir, owner, NULL, false, err);
 }
 
+int nsj_is_mount_root(int dirfd, const char *path, int flags)
+{
+	struct statx stx;
+
+	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return -EOPNOTSUPP;
+	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+}
+
 /* Is path (followed) still a file the set mounted there: the root of a mount, on a tmpfs? */
 static bool still_covered(const char *path)
 {
-	struct statx stx;
 	struct statfs sf;
 
-	return statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) == 0 &&
-	       (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) && statfs(path, &sf) == 0 &&
+	return nsj_is_mount_root(AT_FDCWD, path, 0) == 1 && statfs(path, &sf) == 0 &&
 	       sf.f_type == TMPFS_MAGIC;
 }
 

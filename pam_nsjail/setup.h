@@ -26,6 +26,8 @@ int nsj_setup_inside(const struct nsj_policy *p, const struct nsj_user *u, struc
  * (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS): the fd, or -1 with errno.
  */
 int nsj_open_nofollow(int dirfd, const char *path, int flags);
+/* statx(dirfd, path, flags): 1 when it is the root of a mount, 0 when not, -errno. */
+int nsj_is_mount_root(int dirfd, const char *path, int flags);
 
 /* Cover pin_dir with that tmpfs (also used by the keeper to cover it again). */
 int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);

@@ -57,6 +57,18 @@ int nsj_template_check(const char *tmpl, struct nsj_err *err)
 	return 0;
 }
 
+bool nsj_template_uses(const char *tmpl, const char *seqs)
+{
+	for (const char *p = tmpl; *p; p++) {
+		if (*p != '%' || p[1] == '\0')
+			continue;
+		if (strchr(seqs, p[1]) != NULL)
+			return true;
+		p++; /* "%%u" is a '%' and a 'u' */
+	}
+	return false;
+}
+
 /* The text that one known sequence stands for; uid goes through numbuf. */
 static const char *seq_value(char c, const struct nsj_tvars *v, char *numbuf, size_t size)
 {
