@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -205,23 +206,63 @@ static void drop_record(const struct keeper *k, int pindir, int udir)
 }
 
 /*
- * Idle: uncover pin_dir (only this set's processes could see it, and there are none), take the
- * user's lock without waiting, and remove the record only if it still names this keeper and no
- * login came in meanwhile. Otherwise cover pin_dir again and carry on.
+ * lock_user() on the real pin_dir, which the set's own mount namespace never shows again: a
+ * child sharing our fd table (CLONE_FILES) takes the cover off in a private copy of that
+ * namespace and puts the directory and the locked user's directory on two fds reserved here.
+ * The set itself stays covered all along, so a process joining it meanwhile always finds the
+ * set-owner mark (account.c) and never pin_dir. -1 when busy, missing or not possible.
+ */
+static int lock_user_beneath(const struct keeper *k, int *pindir)
+{
+	struct clone_args args = { .flags = CLONE_FILES, .exit_signal = SIGCHLD };
+	int fds[2] = { -1, -1 }, status = 1;
+	pid_t pid = -1;
+
+	*pindir = -1;
+	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[1] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fds[0] >= 0 && fds[1] >= 0)
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		int p = -1, u = -1;
+
+		/* Private, so that taking the cover off here reaches no other namespace. */
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    (umount2(k->pin_dir, MNT_DETACH) < 0 && errno != EINVAL))
+			_exit(1);
+		u = lock_user(k, &p);
+		/* The lock is the open file's: it stays with the dup on fds[1] when u is closed. */
+		status = u >= 0 && dup3(p, fds[0], O_CLOEXEC) >= 0 && dup3(u, fds[1], O_CLOEXEC) >= 0;
+		if (u >= 0)
+			close(u);
+		if (p >= 0)
+			close(p);
+		_exit(status ? 0 : 1);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		*pindir = fds[0];
+		return fds[1];
+	}
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return -1;
+}
+
+/*
+ * Idle: take the user's lock without waiting (from beneath the cover), and remove the record
+ * only if it still names this keeper and no login came in meanwhile. Otherwise carry on.
  */
 static void idle_exit(struct keeper *k)
 {
-	struct nsj_err e = { 0 };
-	int pindir = -1, udir;
-	bool uncovered;
+	int pindir, udir;
 
 	if (!k->record)
 		terminate(0);
-	/* Not covered (a set without a mount namespace): nothing to uncover. */
-	uncovered = umount2(k->pin_dir, MNT_DETACH) == 0;
-	if (!uncovered && errno != EINVAL)
-		return;
-	udir = lock_user(k, &pindir);
+	udir = lock_user_beneath(k, &pindir);
 	if (udir >= 0 && !pending_join() && count_others() == 0) {
 		drop_record(k, pindir, udir);
 		terminate(0);
@@ -230,8 +271,6 @@ static void idle_exit(struct keeper *k)
 		close(udir);
 	if (pindir >= 0)
 		close(pindir);
-	if (uncovered)
-		nsj_hide_pin_dir(k->pin_dir, k->uid, &e);
 }
 
 /*
@@ -245,8 +284,7 @@ _Noreturn static void term(struct keeper *k)
 	int pindir = -1, udir;
 
 	if (k->record && k->committed) {
-		umount2(k->pin_dir, MNT_DETACH);
-		udir = lock_user(k, &pindir);
+		udir = lock_user_beneath(k, &pindir);
 		if (udir >= 0)
 			drop_record(k, pindir, udir); /* the lock is held until we exit */
 	}

@@ -392,11 +392,6 @@ static int cover_pin_dir(const char *pin_dir, uid_t owner, const char *hostname,
 	return ret;
 }
 
-int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err)
-{
-	return cover_pin_dir(pin_dir, owner, NULL, false, err);
-}
-
 int nsj_is_mount_root(int dirfd, const char *path, int flags)
 {
 	struct statx stx;

@@ -29,8 +29,6 @@ int nsj_open_nofollow(int dirfd, const char *path, int flags);
 /* statx(dirfd, path, flags): 1 when it is the root of a mount, 0 when not, -errno. */
 int nsj_is_mount_root(int dirfd, const char *path, int flags);
 
-/* Cover pin_dir with that tmpfs (also used by the keeper to cover it again). */
-int nsj_hide_pin_dir(const char *pin_dir, uid_t owner, struct nsj_err *err);
 /*
  * After a login joined a set, in its mount and UTS namespaces (set.c), under the user's lock:
  * the set's /etc/hosts and resolv.conf are binds of files on its pin_dir cover, and a host that

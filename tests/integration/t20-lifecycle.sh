@@ -225,6 +225,20 @@ check "idle_timeout: nsjailctl enter restarts the idle clock too" test -d /proc/
 is "$(keeper_pid dave)" "$kp" "idle_timeout: ...the same keeper all along"
 for i in $(seq 60); do [ -d /proc/$kp ] || break; sleep 0.1; done
 check "idle_timeout: ended once nothing enters it" test ! -d /proc/$kp
+# an idle check that cannot end the set (a login holds the user's lock) never takes the cover
+# off pin_dir in the set: the same cover, the set-owner mark in it, all along
+conf 'default { idle_timeout = 1  tmp_size = "16M" }'
+as dave true
+kp=$(keeper_pid dave)
+cover() { awk -v p="$PIN" '$5 == p { print $1, $3 }' /proc/$kp/mountinfo; }
+c0=$(cover)
+miss=$(flock $PIN/3004 sh -c 'n=0; for i in $(seq 50); do
+	test -L /proc/'$kp'/root'$PIN'/set-owner || n=$((n + 1)); sleep 0.05; done; echo $n')
+is "$miss" 0 "idle_timeout: while a login holds the lock, the set-owner mark is there all along"
+check "...and the keeper lived on through its idle checks" test -d /proc/$kp
+is "$(cover)" "$c0" "...under the same cover of pin_dir (never taken off in the set)"
+for i in $(seq 60); do [ -d /proc/$kp ] || break; sleep 0.1; done
+check "...and once the lock is free, the keeper ends" test ! -d /proc/$kp -a ! -e $PIN/3004
 # without a timeout (the default) the record says so, and a login does not wake the keeper
 conf 'default { tmp_size = "16M" }'
 as dave true
