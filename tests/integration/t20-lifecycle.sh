@@ -253,20 +253,20 @@ is "$(awk '/^voluntary_ctxt_switches/ { print $2 }' /proc/$kp/status)" "$sw" "no
 # --- propagation: host mounts reach the set; set mounts stay inside --------------------
 conf 'default { tmp_size = "16M" }'
 as alice true
-mkdir -p /mnt/nsjail-late
-mount -t tmpfs -o size=1M late-host /mnt/nsjail-late
-touch /mnt/nsjail-late/from-host
-check "a mount the host makes after login reaches the set (slave)" as alice 'test -e /mnt/nsjail-late/from-host'
-as_root_in alice 'mkdir -p /mnt/nsjail-late/inner && mount -t tmpfs inner-set /mnt/nsjail-late/inner && touch /mnt/nsjail-late/inner/x'
-check "a mount made inside the set does not reach the host" test ! -e /mnt/nsjail-late/inner/x
-check "...and is seen by the user's other sessions" as alice 'test -e /mnt/nsjail-late/inner/x'
-umount /mnt/nsjail-late
+mkdir -p /home/nsjail-late
+mount -t tmpfs -o size=1M late-host /home/nsjail-late
+touch /home/nsjail-late/from-host
+check "a mount the host makes after login reaches the set (slave)" as alice 'test -e /home/nsjail-late/from-host'
+as_root_in alice 'mkdir -p /home/nsjail-late/inner && mount -t tmpfs inner-set /home/nsjail-late/inner && touch /home/nsjail-late/inner/x'
+check "a mount made inside the set does not reach the host" test ! -e /home/nsjail-late/inner/x
+check "...and is seen by the user's other sessions" as alice 'test -e /home/nsjail-late/inner/x'
+umount /home/nsjail-late
 conf 'default { propagation = private  tmp_size = "16M" }'
 as carol true
-mount -t tmpfs -o size=1M late-host2 /mnt/nsjail-late
-touch /mnt/nsjail-late/from-host
-check "propagation = private: later host mounts do not reach the set" as carol 'test ! -e /mnt/nsjail-late/from-host'
-umount /mnt/nsjail-late
+mount -t tmpfs -o size=1M late-host2 /home/nsjail-late
+touch /home/nsjail-late/from-host
+check "propagation = private: later host mounts do not reach the set" as carol 'test ! -e /home/nsjail-late/from-host'
+umount /home/nsjail-late
 
 # --- SIGTERM to the keeper ends the set ------------------------------------------------
 conf 'default { tmp_size = "16M" }'
