@@ -8,8 +8,8 @@
 # root's client key /etc/nsj-host/id_ed25519 for them, a sudoers drop-in. The package is installed later, into
 # a throwaway copy of it (tests/host/lib.sh).
 #
-# Cache: $HOST_CACHE (/var/cache/pam_nsjail-tests)/rootfs-KEY, KEY a hash of the package list
-# and of this script; built into a temporary directory beside it (one builder at a time: a
+# Cache: $HOST_CACHE (/var/cache/pam_nsjail-tests)/rootfs-KEY, KEY a hash of the package list,
+# of this script and of the month (so that Debian's point and security releases get in); built into a temporary directory beside it (one builder at a time: a
 # lock) and renamed when complete, so a killed build never leaves a half image under the final
 # name. Each use marks the image used; images of other keys unused for two days go (two trees
 # side by side, with different keys, each keep theirs), and so do the temporary directories of
@@ -21,7 +21,8 @@ cache=${HOST_CACHE:-/var/cache/pam_nsjail-tests}
 suite=bookworm
 pkgs=(systemd systemd-sysv dbus dbus-user-session libpam-systemd libsystemd0 openssh-server openssh-client
 	libconfuse2 tmux cron sudo procps iproute2 netbase passwd socat slirp4netns)
-key=$( { printf '%s\n' "$suite" "${pkgs[@]}"; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
+# (and the month: the archive's point and security releases reach the image within one)
+key=$( { printf '%s\n' "$suite" "${pkgs[@]}" "$(date -u +%Y-%m)"; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
 img=$cache/rootfs-$key
 if [ -f "$img/etc/nsj-host/ready" ]; then
 	touch "$img/etc/nsj-host/ready"
@@ -38,8 +39,8 @@ if [ -f "$img/etc/nsj-host/ready" ]; then
 	exit 0
 fi
 # Holding the lock: a temporary directory here is one of a killed build.
-rm -rf "$cache"/tmp.*
-find "$cache" -maxdepth 3 -path "$cache/rootfs-*/etc/nsj-host/ready" -mmin +2880 -printf '%h\n' |
+rm -rf --one-file-system "$cache"/tmp.*
+find "$cache" -mindepth 4 -maxdepth 4 -path "$cache/rootfs-*/etc/nsj-host/ready" -mmin +2880 -printf '%h\n' |
 	sed 's|/etc/nsj-host$||' | xargs -r rm -rf
 tmp=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -91,7 +91,7 @@ HOST_IMAGE=${NSJ_HOST_IMAGE:-$(tests/host/image.sh 2>"$NSJ_BUILD/tests/host-imag
 
 # A tmpfs of this namespace on /run holds the copy, and whatever systemd-nspawn keeps in
 # /run/systemd: all of it goes with the namespace.
-mount -t tmpfs -o mode=0755,size=6G nsj-host /run
+mount -t tmpfs -o mode=0755,size=6G nsj-host /run || { not_ok "a tmpfs of its own on /run"; done_testing; }
 mkdir -m 0700 $HOST_DIR
 
 # host_deb: the .deb of this tree in build/, built when missing, older than the sources, or

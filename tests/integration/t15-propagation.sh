@@ -80,7 +80,8 @@ as_root_in alice 'mount -t tmpfs inner-set /home/alice/inner && touch /home/alic
 check "a mount made inside the set does not reach the host" test ! -e /home/alice/inner/x
 check "...and is seen by the user's other sessions" as alice 'test -e /home/alice/inner/x'
 as_root_in alice 'mount -t tmpfs inner-media /media && touch /media/y'
-check "a mount on /media made inside the set does not reach the host" test ! -e /media/y
+check "a mount on /media made inside the set is there in the set" as alice 'test -e /media/y'
+check "...and does not reach the host" test ! -e /media/y
 reset_all
 
 # --- propagation = private propagates nothing ---------------------------------------------

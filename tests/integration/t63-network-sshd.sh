@@ -96,10 +96,21 @@ is "$(socat -T5 - TCP4:127.0.0.1:18888 </dev/null)" "alice-server" "ssh -L 18888
 kill $LPID 2>/dev/null
 
 # --- ssh -R listens in alice's set ------------------------------------------------------------------
-out=$(s alice -o ExitOnForwardFailure=yes -R 127.0.0.1:9999:127.0.0.1:7100 \
-	'for i in $(seq 50); do ss -Hltn | grep -q " 127.0.0.1:9999 " && break; sleep 0.1; done; socat -T5 - TCP4:127.0.0.1:9999 </dev/null')
-is "$out" "client-side" "ssh -R 9999:127.0.0.1:7100: the set's 127.0.0.1:9999 reaches the client's side"
-check "...and the host's 127.0.0.1 has no port 9999" sh -c '! ss -Hltn | grep -q " 127.0.0.1:9999 "'
+mkfifo $W/r.fifo
+# (the host is looked at while the forward is up: the session waits for the word to go)
+s alice -o ExitOnForwardFailure=yes -R 127.0.0.1:9999:127.0.0.1:7100 \
+	'for i in $(seq 50); do ss -Hltn | grep -q " 127.0.0.1:9999 " && break; sleep 0.1; done
+	socat -T5 - TCP4:127.0.0.1:9999 </dev/null; echo; read -r -t 10 go' <$W/r.fifo >$W/r.out 2>&1 &
+RPID=$!
+PIDS+=($RPID)
+exec 7>$W/r.fifo
+for i in $(seq 100); do grep -q client-side $W/r.out && break; sleep 0.1; done
+is "$(head -n1 $W/r.out)" "client-side" "ssh -R 9999:127.0.0.1:7100: the set's 127.0.0.1:9999 reaches the client's side"
+check "...and the host's 127.0.0.1 has no port 9999, while the forward is up" sh -c '! ss -Hltn | grep -q " 127.0.0.1:9999 "'
+check "...(the forward is still up: its session still runs)" kill -0 $RPID
+echo go >&7
+exec 7>&-
+wait $RPID
 
 # --- agent forwarding and sftp -----------------------------------------------------------------------
 eval "$(ssh-agent -s -a $W/agent.sock)" >/dev/null

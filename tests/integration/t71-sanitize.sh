@@ -30,13 +30,18 @@ vg() {
 		--errors-for-leak-kinds=definite,possible --error-exitcode=99 \
 		--child-silent-after-fork=yes --log-file="$W/vg.$name.%p" "$@"
 }
-# clean NAME DESC: the valgrind logs of NAME report nothing (with -q, only errors are written
-# as "==PID== ..."; "--PID-- WARNING: unhandled syscall" notes are valgrind's own limits)
+# clean NAME DESC: the valgrind logs of NAME report nothing. There must be one (valgrind ran),
+# and with -q the only lines it writes are errors ("==PID== ..."), its own fatal messages, and
+# "--PID-- WARNING: unhandled syscall" notes (valgrind's own limits, see above): any line but
+# those notes is a finding.
 clean() {
-	local f text=""
+	local f text="" logs=0
 	for f in "$W"/vg."$1".*; do
-		[ -e "$f" ] && text+=$(grep '^==' "$f")
+		[ -e "$f" ] || continue
+		logs=$((logs + 1))
+		text+=$(grep -v '^--[0-9]*--' "$f")
 	done
+	[ $logs -gt 0 ] || text="no valgrind log: valgrind did not run"
 	if [ -z "$text" ]; then
 		ok "$2: valgrind memcheck is clean"
 	else

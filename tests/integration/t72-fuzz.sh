@@ -43,8 +43,6 @@ for n in "${names[@]}"; do
 		grep -E -A 25 'ERROR:|runtime error:|==[0-9]+==' "$log" | head -n 40 | sed 's/^/#   /'
 		[ -n "$findings" ] && diag "the failing inputs are kept in build/fuzz/short-$n-*"
 	fi
-	check "fuzz_$n: the new inputs went to build/fuzz/short-$n, a copy of the seeds" \
-		test "$(ls "$FB/short-$n" | wc -l)" -ge "$seeds"
 done
 is "$(tree_sum)" "$before" "fuzzing wrote nothing under fuzz/ (the seeds are read from a copy)"
 
