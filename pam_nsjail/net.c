@@ -33,15 +33,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -179,6 +185,110 @@ static int bound_caps(void)
 }
 
 /*
+ * What of the host the provider's sandbox gets to see. slirp4netns --enable-sandbox binds /etc
+ * and /run into its tmpfs root and stays uid 0: the owner of every root-owned file and socket
+ * there, which a provider taken over through its packet parsing could open with no capability
+ * (/etc/shadow, the host keys, systemd's and D-Bus's sockets, pin_dir). So, in P's own mount
+ * namespace, /etc and /run become tmpfs holding only what it reads: the resolver's file (a
+ * symlink into /run keeps its target's directory, bound, so that the host's renames in it are
+ * seen; a file is bound as it is when the provider starts) and the loader's cache.
+ */
+static int bind_clone(int clone, const char *path, bool dir)
+{
+	int fd;
+
+	if (dir ? mkdir(path, 0755) < 0 && errno != EEXIST
+		: (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0 || close(fd) < 0)
+		return -1;
+	return move_mount(clone, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+static int provider_view(void)
+{
+	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	char link[PATH_MAX], real[PATH_MAX], dir[PATH_MAX];
+	int rclone = -1, ldclone, ret = -1;
+	bool in_run = false;
+	ssize_t n;
+
+	n = readlink("/etc/resolv.conf", link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	if (realpath("/etc/resolv.conf", real) != NULL) {
+		in_run = strncmp(real, "/run/", 5) == 0 && n > 0;
+		if (in_run) {
+			snprintf(dir, sizeof(dir), "%s", real);
+			*strrchr(dir, '/') = '\0';
+		}
+		rclone = open_tree(AT_FDCWD, in_run ? dir : real, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	}
+	ldclone = open_tree(AT_FDCWD, "/etc/ld.so.cache", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (mount("nsjail-provider", "/run", "tmpfs", fl, "mode=0755,size=64k") < 0 ||
+	    mount("nsjail-provider", "/etc", "tmpfs", fl, "mode=0755,size=64k") < 0)
+		goto out;
+	if (in_run && rclone >= 0) {
+		/* each component of the directory under /run, then the bind on the last */
+		for (char *c = dir + 5; (c = strchr(c, '/')) != NULL; c++) {
+			*c = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				goto out;
+			*c = '/';
+		}
+		if (bind_clone(rclone, dir, true) < 0 || symlink(link, "/etc/resolv.conf") < 0)
+			goto out;
+	} else if (rclone >= 0 && bind_clone(rclone, "/etc/resolv.conf", false) < 0) {
+		goto out;
+	}
+	if (ldclone >= 0 && bind_clone(ldclone, "/etc/ld.so.cache", false) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (rclone >= 0)
+		close(rclone);
+	if (ldclone >= 0)
+		close(ldclone);
+	return ret;
+}
+
+/*
+ * No new unix socket for the provider, ever (it needs none: its pipes and the socketpair it
+ * passes the tap device through are made with socketpair): whatever its uid 0 could connect
+ * to, path or abstract — the host's daemons that trust root's peer credentials — stays out of
+ * reach. A seccomp filter, which slirp4netns's own (--enable-seccomp) is added to. Where the
+ * architecture has socketcall(2), or is not one of these, there is no filter of ours.
+ */
+#if defined(__x86_64__)
+#define NSJ_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NSJ_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+int nsj_net_deny_unix_sockets(void)
+{
+#ifdef NSJ_AUDIT_ARCH
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NSJ_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS), /* another ABI: nothing */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#if defined(__x86_64__)
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+#endif
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+#else
+	return 0;
+#endif
+}
+
+/*
  * Become slirp4netns on the network namespace netns (an open fd), with ready and exitfd as its
  * --ready-fd and --exit-fd. Runs in P, root, in the host's namespaces. Never returns.
  */
@@ -213,8 +323,10 @@ _Noreturn static void exec_provider(int netns, int ready, int exitfd)
 	 * a mount namespace of its own, private, where no host mount event reaches it either.
 	 */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    bound_caps() < 0)
+	    provider_view() < 0 || bound_caps() < 0 || nsj_net_deny_unix_sockets() < 0)
 		_exit(1);
+	/* Its own session: no terminal's signals (^C, ^Z, a hang-up) reach it from a login's. */
+	setsid();
 	execve(NSJ_SLIRP4NETNS_PATH, argv, envp);
 	_exit(127);
 }
@@ -518,6 +630,20 @@ int nsj_net_adopt(struct nsj_record *r, pid_t npid, struct nsj_err *err)
 	return 0;
 }
 
+/* The provider recorded in r (its pid and start time), SIGKILLed through a pidfd. */
+static void kill_provider(const struct nsj_record *r)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, r->net_pid, 0);
+	unsigned long long start;
+	char state;
+
+	if (pfd < 0)
+		return;
+	if (nsj_proc_start(r->net_pid, &start, &state) == 0 && start == r->net_start)
+		nsj_pidfd_signal(pfd, SIGKILL);
+	close(pfd);
+}
+
 /*
  * If the set's network provider died: start a new one, tied to the same keeper, and record it.
  * A failure leaves the set as it is (alive, without a way out) and says why in r.
@@ -525,18 +651,27 @@ int nsj_net_adopt(struct nsj_record *r, pid_t npid, struct nsj_err *err)
 void nsj_net_revive(int udir, int pidfd, struct nsj_record *r)
 {
 	struct nsj_err why = { 0 };
+	unsigned long long old_start = r->net_start;
 
 	if (r->net_pid <= 0 || nsj_net_provider_alive(r) != 0)
 		return;
 	r->net_old = r->net_pid;
-	if (nsj_net_restart(pidfd, r, &why) == 0 && nsj_record_write(udir, r, &why) == 0) {
-		/*
-		 * Into the keeper's scope too (scope.c), so that no session's end takes it along.
-		 * Best effort: should it fail, the provider still works, and the next login after
-		 * its end starts another.
-		 */
-		nsj_scope_move(r->pid, r->net_pid, true, r->uid, &why);
-		return;
+	if (nsj_net_restart(pidfd, r, &why) == 0) {
+		if (nsj_record_write(udir, r, &why) < 0) {
+			/* Unrecorded, it would be one no login knows of: it goes. */
+			kill_provider(r);
+			r->net_pid = r->net_old;
+			r->net_start = old_start;
+		} else {
+			/*
+			 * Into a scope of its own (scope.c), so that no session's end takes it along.
+			 * Should that fail, it still works until that session ends, and the next
+			 * login after its end starts another; the login's warning says so.
+			 */
+			if (nsj_scope_move(r->pid, r->net_pid, true, r->uid, &why) < 0)
+				nsj_err_first(&why, r->net_error, sizeof(r->net_error));
+			return;
+		}
 	}
 	r->net_gone = true;
 	nsj_err_first(&why, r->net_error, sizeof(r->net_error));

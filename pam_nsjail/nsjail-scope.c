@@ -18,8 +18,10 @@
  * live one (the scope of a set that is still ending, or of a set with persist = false) is left
  * alone and the keeper goes to nsjail-UID-PID.scope instead.
  *
- * --attach: the set's provider was restarted by a later login; it joins the unit that holds the
- * keeper now (GetUnitByPID, AttachProcessesToUnit), so that it too outlives any session.
+ * --attach: the set's provider was restarted by a later login: it goes into a scope of its own,
+ * nsjail-UID-net-PROVIDER.scope in the same slice, so that it too outlives any session. (Not
+ * into the keeper's: systemd moves processes into a unit only when it is delegated,
+ * AttachProcessesToUnit refuses any other.) It ends with the keeper all the same (net.c).
  *
  * This is a program of its own, so that libsystemd is loaded neither into the caller of the
  * module (sshd) nor into the keeper, which lives as long as its set and is linked static-pie.
@@ -158,37 +160,6 @@ static int connect_systemd(sd_bus **bus, bool *direct)
 	return sd_bus_open_system(bus);
 }
 
-/* --attach: the provider into the unit that holds the keeper. */
-static int attach(sd_bus *bus, pid_t keeper, pid_t provider)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const char *path;
-	char *unit = NULL;
-	int r;
-
-	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-			       "org.freedesktop.systemd1.Manager", "GetUnitByPID", &e, &reply, "u",
-			       (uint32_t)keeper);
-	if (r < 0)
-		fail("the keeper's unit", r, &e);
-	r = sd_bus_message_read(reply, "o", &path);
-	if (r >= 0)
-		r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
-					       "org.freedesktop.systemd1.Unit", "Id", &e, &unit);
-	if (r < 0)
-		fail("the keeper's unit", r, &e);
-	sd_bus_message_unref(reply);
-	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-			       "org.freedesktop.systemd1.Manager", "AttachProcessesToUnit", &e, NULL,
-			       "ssau", unit, "", 1, (uint32_t)provider);
-	if (r < 0)
-		fail(unit, r, &e);
-	printf("%s\n", unit);
-	free(unit);
-	return 0;
-}
-
 static int parse_id(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -238,8 +209,6 @@ int main(int argc, char **argv)
 	r = connect_systemd(&bus, &direct);
 	if (r < 0)
 		fail("connect to systemd", r, NULL);
-	if (attach_only)
-		return attach(bus, (pid_t)pid, (pid_t)provider);
 	/*
 	 * Before the call: the job may end before its reply has been read. A direct connection has
 	 * no sender names (systemd sends its job signals to every direct connection).
@@ -249,7 +218,13 @@ int main(int argc, char **argv)
 				on_job_removed, &j);
 	if (r < 0)
 		fail("watch systemd's jobs", r, NULL);
-	snprintf(name, sizeof(name), "nsjail-%lu.scope", uid);
+	if (attach_only) {
+		snprintf(name, sizeof(name), "nsjail-%lu-net-%lu.scope", uid, provider);
+		pid = provider;
+		provider = 0;
+	} else {
+		snprintf(name, sizeof(name), "nsjail-%lu.scope", uid);
+	}
 	r = start_scope(bus, name, (uid_t)uid, (pid_t)pid, (pid_t)provider, &reply, &e);
 	if (r < 0 && sd_bus_error_has_name(&e, UNIT_EXISTS)) {
 		/* A failed scope of an earlier set is only a record: reset it and try again. */

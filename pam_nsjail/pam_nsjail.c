@@ -293,13 +293,14 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 	/* The set's network provider had died: restarted (set.c), or the set has no way out. */
 	if (ret == PAM_SUCCESS && r.net_old > 0 && !r.net_gone)
 		pam_syslog(pamh, LOG_WARNING,
-			   "user=%s: the set's network provider (pid %d) had died: restarted as pid %d",
-			   name, (int)r.net_old, (int)r.net_pid);
+			   "user=%s: the set's network provider (pid %d) had died: restarted as pid %d%s%s",
+			   name, (int)r.net_old, (int)r.net_pid,
+			   r.net_error[0] ? ", but it stays in this session's cgroup: " : "", r.net_error);
 	else if (ret == PAM_SUCCESS && r.net_gone)
 		pam_syslog(pamh, LOG_WARNING,
 			   "user=%s: the set's network provider (pid %d) is gone and could not be "
-			   "restarted (%s): no outbound network until the set is reset (nsjailctl reset %s)",
-			   name, (int)r.net_pid, r.net_error, name);
+			   "restarted (%s): no outbound network; the next login tries again",
+			   name, (int)r.net_pid, r.net_error);
 	nsj_config_free(c);
 	nsj_user_free(&u);
 	return ret;

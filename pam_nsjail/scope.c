@@ -40,9 +40,11 @@ bool nsj_systemd_booted(void)
  */
 unsigned nsj_userman_join_kinds(const struct nsj_policy *p, unsigned kinds)
 {
-	if (p->user_manager && (kinds & NSJ_NSF(NSJ_NS_PID)))
-		kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID) | NSJ_NSF(NSJ_NS_CGROUP));
-	return kinds;
+	if (!p->user_manager)
+		return kinds;
+	if (kinds & NSJ_NSF(NSJ_NS_PID))
+		kinds &= ~(NSJ_NSF(NSJ_NS_MNT) | NSJ_NSF(NSJ_NS_PID));
+	return kinds & ~NSJ_NSF(NSJ_NS_CGROUP); /* with or without a PID namespace */
 }
 
 /* The helper's one line of output, without its newline. */

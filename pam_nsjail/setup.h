@@ -69,6 +69,12 @@ void nsj_net_close(struct nsj_netp *n);
  * give a restarted provider the same hang-up. -1 on error.
  */
 #define NSJ_NET_KEEPER_RFD 9
+/*
+ * The provider's seccomp filter, on top of slirp4netns's own: socket(AF_UNIX, ...) fails with
+ * EACCES, other ABIs' system calls with ENOSYS (x86-64 and arm64; elsewhere no filter: 0).
+ * Needs no_new_privs or CAP_SYS_ADMIN. 0 or -1 with errno.
+ */
+int nsj_net_deny_unix_sockets(void);
 int nsj_net_keep(struct nsj_netp *n);
 /*
  * `nsjail-keeper --provider` (keeper.c), spawned by nsj_net_restart() and already root: check

@@ -56,7 +56,7 @@ as alice true
 is "$(cat $CALLS)" "" "a later login joins without a call"
 reset_all
 
-# --- network = outbound: the provider goes into the keeper's scope with it ------------
+# --- network = outbound: the provider goes into the keeper's scope with it; a restarted one into its own
 if command -v slirp4netns >/dev/null; then
 	[ -e /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200; }
 	conf 'default { tmp_size = "16M" namespaces = {mount, ipc, uts, pid, net} network = outbound }'
@@ -73,7 +73,15 @@ if command -v slirp4netns >/dev/null; then
 	np2=$(provider_pid alice)
 	isnt "$np2" "$np" "a provider that died is restarted at the next login"
 	is "$(cut -d'|' -f1 $CALLS)" "--uid 3001 --pid $kp --provider $np2 --attach " \
-		"...and the new one is attached to the keeper's unit"
+		"...and the new one goes into a scope of its own (nsjail-scope --attach)"
+	# systemd refuses: the provider works, and the login's warning says where it stays
+	stand_in 'case "$*" in *--attach*) echo "nsjail-3001-net-$6.scope: Access denied"; exit 1;; esac; echo nsjail-3001.scope'
+	kill_wait "$np2"
+	as alice true
+	np3=$(provider_pid alice)
+	isnt "$np3" "$np2" "a provider restarted again"
+	check "...whose scope systemd refused: the login's warning says it stays in the session's cgroup, and why" \
+		log_has "user=alice: the set's network provider (pid $np2) had died: restarted as pid $np3, but it stays in this session's cgroup: systemd scope for the network provider: nsjail-3001-net-$np3.scope: Access denied"
 	reset_all
 	conf 'default { tmp_size = "16M" }'
 else

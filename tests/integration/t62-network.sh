@@ -107,6 +107,11 @@ is "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$np/status)" "1" "...under no_new_pr
 like "$(awk '/^Seccomp:/ {print $2}' /proc/$np/status)" '^2$' "...with a seccomp filter"
 is "$(wc -c </proc/$np/environ)" "0" "...with an empty environment"
 is "$(readlink /proc/$np/root)" "/" "...(its root is its sandbox's)"
+is "$(awk '/^Seccomp_filters:/ {print $2}' /proc/$np/status)" "2" "...two of them: slirp4netns's and the module's (no unix socket)"
+is "$(ls -A /proc/$np/root/etc | tr '\n' ' ')" "ld.so.cache resolv.conf " "its /etc holds only the resolver's file and the loader's cache, not the host's"
+check "...the host's resolv.conf as it is" cmp -s /proc/$np/root/etc/resolv.conf /etc/resolv.conf
+is "$(ls -A /proc/$np/root/run)" "" "...and its /run nothing of the host's (no socket, no pin_dir)"
+is "$(ps -o sid=,tty= -p $np | tr -s ' ')" " $np ?" "it has a session of its own, with no terminal"
 kp=$(keeper_pid alice)
 kfds=$(ls -l /proc/$kp/fd | awk 'NR>1 {print $11}' | sed 's/pipe:.*/pipe/' | sort | tr '\n' ' ')
 is "$kfds" "/dev/null /dev/null /dev/null pipe pipe " "the keeper holds /dev/null on 0-2 and the two ends of the provider's exit pipe"
@@ -152,7 +157,7 @@ install -m 0644 /dev/null /run/world/not-slirp
 mount --bind /run/world/not-slirp /usr/bin/slirp4netns
 out=$(as carol "socat -T2 - TCP4:$OUT:7000 </dev/null 2>/dev/null; echo rc=\$?")
 is "$out" "rc=1" "a provider that cannot be restarted: the login works, without a way out"
-check "...with a warning naming the provider, the reason and the remedy" log_has "user=carol: the set's network provider (pid $cnp) is gone and could not be restarted (network = outbound needs slirp4netns: /usr/bin/slirp4netns is not an executable file): no outbound network until the set is reset (nsjailctl reset carol)"
+check "...with a warning naming the provider, the reason and the remedy" log_has "user=carol: the set's network provider (pid $cnp) is gone and could not be restarted (network = outbound needs slirp4netns: /usr/bin/slirp4netns is not an executable file): no outbound network; the next login tries again"
 like "$("$NSJAILCTL" show carol)" "provider:   slirp4netns pid $cnp \(gone: no way out until reset\)" "nsjailctl show: the provider is gone"
 umount /usr/bin/slirp4netns
 is "$(as carol "socat -T5 - TCP4:$OUT:7000 </dev/null")" "tcp-outside" "once slirp4netns is back, the next login restarts it"
@@ -196,6 +201,12 @@ is "$(as alice 'grep -v "^#" /etc/resolv.conf' | tr '\n' ' ')" "nameserver 10.0.
 	"after the host's resolver rewrote its stub by a rename, the next login has the set's resolv.conf again, with the new search line"
 is "$(keeper_pid alice)" "$kp" "...in the same set"
 is "$(as alice 'getent hosts stub.test' | awk '{print $1}')" "$OUT" "...and DNS works in the set"
+np=$(provider_pid alice)
+is "$(find /proc/$np/root/run -mindepth 1 -maxdepth 3 -printf '%P ')" "systemd systemd/resolve systemd/resolve/stub-resolv.conf " \
+	"the provider's /run holds only the resolver's directory"
+check "...which it sees as the host changes it (the stub renamed after the provider started)" \
+	cmp -s /proc/$np/root/run/systemd/resolve/stub-resolv.conf /run/systemd/resolve/stub-resolv.conf
+is "$(readlink /proc/$np/root/etc/resolv.conf)" "../run/systemd/resolve/stub-resolv.conf" "...through the host's link"
 reset_all
 
 # --- outbound needs net; and slirp4netns installed ----------------------------------------------
