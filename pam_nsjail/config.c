@@ -293,6 +293,13 @@ static void check_section(struct pctx *x, const struct nsj_section *s, const str
 	merge(s, d, &e);
 	nsj_section_label(s, label, sizeof(label));
 	check_paths(x, s, label);
+	/* (what a login could not send the keeper: found here, not at every login) */
+	if (e.n_tmp_paths > NSJ_MAX_PATHS)
+		nsj_config_err(x, s->line, EINVAL, "%s: tmp_paths has %zu paths, more than %d", label,
+			       e.n_tmp_paths, NSJ_MAX_PATHS);
+	if (e.n_prop_paths > NSJ_MAX_PATHS)
+		nsj_config_err(x, s->line, EINVAL, "%s: propagation_paths has %zu paths, more than %d",
+			       label, e.n_prop_paths, NSJ_MAX_PATHS);
 	if (!e.enable)
 		return;
 	mnt = e.namespaces & NSJ_NSF(NSJ_NS_MNT);

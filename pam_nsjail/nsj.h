@@ -110,6 +110,9 @@ enum nsj_key {
 };
 
 /* One section of the file. Values of keys not in `set` are unspecified (but valid to free). */
+/* tmp_paths and propagation_paths of a section as it takes effect: at most this many each. */
+#define NSJ_MAX_PATHS 256
+
 struct nsj_section {
 	enum nsj_sec_kind kind;
 	char *name;     /* user or group name; NULL for default */
@@ -121,7 +124,7 @@ struct nsj_section {
 	enum nsj_tmp tmp;
 	uint64_t tmp_size;   /* bytes; 0 = kernel default */
 	char *tmp_dir;       /* template */
-	char **tmp_paths;    /* absolute, normalised paths */
+	char **tmp_paths;    /* absolute, normalised paths; at most NSJ_MAX_PATHS */
 	size_t n_tmp_paths;
 	enum nsj_prop propagation;
 	char **prop_paths;   /* propagation_paths: absolute, normalised */

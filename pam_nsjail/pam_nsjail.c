@@ -19,6 +19,7 @@
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <security/pam_modutil.h>
 
 #include "nsj.h"
 
@@ -309,6 +310,7 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 PAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	uint64_t t0 = nsj_now_us();
+	const struct session *s = NULL;
 	const char *name = NULL;
 	struct args a;
 
@@ -320,6 +322,14 @@ PAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		pam_syslog(pamh, LOG_ERR, "user=? action=failed: no user name");
 		return a.allow ? PAM_SUCCESS : PAM_PERM_DENIED;
 	}
+	/*
+	 * This handle's session of this user is open already (the module twice in one stack, an
+	 * application that opens twice): it stays as it is, and so does what its close will do
+	 * (a persist = false set's end).
+	 */
+	if (pam_get_data(pamh, DATA_KEY, (const void **)&s) == PAM_SUCCESS && s != NULL &&
+	    strcmp(s->rec.user, name) == 0)
+		return PAM_SUCCESS;
 	return open_session(pamh, &a, name, t0);
 }
 
@@ -335,22 +345,36 @@ PAM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	pam_get_item(pamh, PAM_USER, (const void **)&name);
 	if (pam_get_data(pamh, DATA_KEY, (const void **)&s) != PAM_SUCCESS || s == NULL) {
 		/* open_session left this user out, failed, or did not run. */
-		struct passwd *pw = name ? getpwnam(name) : NULL;
+		struct passwd *pw = name ? pam_modutil_getpwnam(pamh, name) : NULL;
 		log_line(pamh, LOG_INFO, name ? name : "?", pw ? pw->pw_uid : (uid_t)-1, NULL, t0,
 			 "skipped (no set joined)");
 		return PAM_IGNORE;
 	}
 	if (s->persist) {
 		log_line(pamh, LOG_INFO, name ? name : "?", s->rec.uid, &s->rec, t0, "closed (set kept)");
+		pam_set_data(pamh, DATA_KEY, NULL, NULL); /* closed: a later open starts afresh */
+		return PAM_SUCCESS;
+	}
+	/*
+	 * Without the privilege to signal a root keeper (systemd's "(sd-pam)" closes the session
+	 * after dropping to the user's uid), the set ends as one whose session's process is gone:
+	 * with its last process, once the hold below is let go.
+	 */
+	if (geteuid() != 0) {
+		log_line(pamh, LOG_INFO, name ? name : "?", s->rec.uid, &s->rec, t0,
+			 "closed (set ends with its last process)");
+		pam_set_data(pamh, DATA_KEY, NULL, NULL);
 		return PAM_SUCCESS;
 	}
 	if (nsj_keeper_stop(s->pidfd, 2000, &e) < 0) {
 		char first[512], action[600];
 		snprintf(action, sizeof(action), "failed: %s", nsj_err_first(&e, first, sizeof(first)));
 		log_line(pamh, LOG_ERR, name ? name : "?", s->rec.uid, &s->rec, t0, action);
+		pam_set_data(pamh, DATA_KEY, NULL, NULL);
 		return PAM_SESSION_ERR;
 	}
 	log_line(pamh, LOG_INFO, name ? name : "?", s->rec.uid, &s->rec, t0, "closed (set torn down)");
+	pam_set_data(pamh, DATA_KEY, NULL, NULL);
 	return PAM_SUCCESS;
 }
 

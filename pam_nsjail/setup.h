@@ -44,7 +44,7 @@ int nsj_cover_repair(const struct nsj_policy *p, const struct nsj_record *r, str
  * layout); the header's magic and size catch a mismatched install. tmp_paths, then
  * propagation_paths, travel as NUL-terminated strings.
  */
-#define NSJ_REQUEST_MAX_PATHS 256
+#define NSJ_REQUEST_MAX_PATHS NSJ_MAX_PATHS
 int nsj_request_write(int fd, const struct nsj_policy *p, uid_t uid, struct nsj_err *err);
 /* Fills p (tmp_paths point into storage the keeper keeps for its lifetime) and *uid. */
 int nsj_request_read(int fd, struct nsj_policy *p, uid_t *uid, struct nsj_err *err);

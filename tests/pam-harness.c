@@ -2,7 +2,7 @@
 /*
  * pam-harness — drive a PAM session the way sshd does, for the tests and benchmarks.
  *
- *   pam-harness [-d CONFDIR] [-s SERVICE] [-u USER] [-r] [-k] [-e] [-- CMD [ARGS]]
+ *   pam-harness [-d CONFDIR] [-s SERVICE] [-u USER] [-r] [-k] [-e] [-U] [-- CMD [ARGS]]
  *
  * pam_start_confdir (services from CONFDIR, nothing in /etc/pam.d needed) + pam_open_session,
  * then forks a child that runs CMD — as USER with USER's groups, or as root with -r — so that
@@ -10,6 +10,7 @@
  * -k keeps the session open (no close_session) for tests that need that.
  * -t starts a second thread before open_session (a multithreaded caller).
  * -e adds the PAM environment to CMD's (as systemd does for a unit with PAMName=).
+ * -U closes the session as USER (its uid and groups), as systemd's "(sd-pam)" does.
  * Exit: CMD's status; 90 when open_session fails (PAM error on stderr); 91 other errors.
  */
 #define _GNU_SOURCE
@@ -69,12 +70,12 @@ int main(int argc, char **argv)
 {
 	const char *confdir = NULL, *service = "nsjail-test", *user = "root";
 	struct pam_conv c = { conv, NULL };
-	int opt, as_root = 0, keep = 0, threaded = 0, pam_env = 0, ret, status = 0;
+	int opt, as_root = 0, keep = 0, threaded = 0, pam_env = 0, close_as_user = 0, ret, status = 0;
 	pthread_t thread;
 	pam_handle_t *h = NULL;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+d:s:u:rkte")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:s:u:rkteU")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 		case 'k': keep = 1; break;
 		case 't': threaded = 1; break;
 		case 'e': pam_env = 1; break;
+		case 'U': close_as_user = 1; break;
 		default: return 91;
 		}
 	}
@@ -108,6 +110,15 @@ int main(int argc, char **argv)
 	}
 	while (pid > 0 && waitpid(pid, &status, 0) < 0)
 		;
+	if (close_as_user) {
+		struct passwd *pw = getpwnam(user);
+
+		if (pw == NULL || initgroups(user, pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+			perror("pam-harness: drop privileges before close");
+			return 91;
+		}
+	}
 	if (!keep) {
 		ret = pam_close_session(h, 0);
 		if (ret != PAM_SUCCESS)

@@ -189,6 +189,25 @@ check "persist = false, the session's process killed before its close: the set l
 pkill -u carol -x sleep
 for _ in $(seq 50); do [ -d "/proc/$kp" ] || break; sleep 0.1; done
 check "...and its keeper ends with the last of them" test ! -d "/proc/$kp"
+# The module twice in one stack (or a caller that opens twice): the second open keeps the
+# first's session, so its close still ends the set.
+printf 'auth required pam_permit.so\naccount required pam_permit.so\nsession required %s\nsession required %s\n' \
+	"$MODULE" "$MODULE" >"$PAMD/nsjail-twice"
+out=$("$HARNESS" -d "$PAMD" -s nsjail-twice -u carol -- /bin/sh -c 'cat /proc/1/comm; nohup sleep 300 >/dev/null 2>&1 &' 2>&1)
+sleep 0.2
+is "$out" "nsjail-keeper" "persist = false, the module twice in the stack: the session runs in its live set"
+is "$(pgrep -c -u carol -x sleep)" "0" "...and the set still ends at close"
+check "...and close logged the teardown" log_has 'nsjail-twice:session): user=carol .*action=closed (set torn down)$'
+# Closed by a process that dropped to the user's uid ("(sd-pam)" of user@): no root keeper can be
+# signalled from there; the set ends with its last process, and the close says so, not "failed".
+"$HARNESS" -d "$PAMD" -s nsjail-test -u carol -U -- /bin/sh -c 'nohup sleep 2 >/dev/null 2>&1 &'
+rc=$?
+kp=$(pgrep -f -- "nsjail-keeper --uid 3003")
+is "$rc" "0" "persist = false, closed without privileges: the close succeeds"
+check "...and says the set ends with its last process" log_has 'user=carol .*action=closed (set ends with its last process)$'
+check "...which it does: the set lives on with its process" test -n "$kp" -a -d "/proc/$kp"
+for _ in $(seq 50); do [ -d "/proc/$kp" ] || break; sleep 0.1; done
+check "...and then ends" test ! -d "/proc/$kp"
 
 # --- idle_timeout ends an unused set and leaves no record ------------------------------
 conf 'default { idle_timeout = 1  tmp_size = "16M" }'

@@ -296,6 +296,24 @@ static void test_paths(void **state)
 	parse_bad("default { propagation_paths = {\"/\"} }\n", NAME ":1: ", "root directory");
 	parse_bad("\nuser u { propagation_paths = {\"/home\", \"//home\"} }\n",
 		  NAME ":2: ", "user \"u\": propagation_paths lists \"/home\" twice");
+	/* More than a login can send the keeper (256): an error at the section's line. */
+	char big[40000];
+	size_t o = (size_t)snprintf(big, sizeof(big), "\ngroup g { propagation_paths = {");
+	for (int i = 0; i < 257; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "%s\"/p%d\"", i ? ", " : "", i);
+	snprintf(big + o, sizeof(big) - o, "} }\n");
+	parse_bad(big, NAME ":2: ", "group \"g\": propagation_paths has 257 paths, more than 256");
+	o = (size_t)snprintf(big, sizeof(big), "\ngroup g { tmp_paths = {");
+	for (int i = 0; i < 256; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "%s\"/p%d\"", i ? ", " : "", i);
+	snprintf(big + o, sizeof(big) - o, "} }\n");
+	c = parse_ok(big); /* 256 is fine */
+	nsj_config_free(c);
+	o = (size_t)snprintf(big, sizeof(big), "\ngroup g { tmp_paths = {\"/q\"");
+	for (int i = 0; i < 256; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, ", \"/p%d\"", i);
+	snprintf(big + o, sizeof(big) - o, "} }\n");
+	parse_bad(big, NAME ":2: ", "group \"g\": tmp_paths has 257 paths, more than 256");
 }
 
 static void test_environment_refused(void **state)
