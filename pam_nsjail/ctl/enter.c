@@ -18,7 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/keyctl.h>
 #include <termios.h>
 #include <unistd.h>
 #include <utmp.h>
@@ -100,6 +104,50 @@ _Noreturn static void exec_failed(const char *what)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+/*
+ * --user: nothing of root's process reaches the user's beyond what su gives, and less: no fd
+ * but 0-2, init's limits, nice value and OOM score, umask 022, every signal at its default and
+ * unblocked, and (after the uid is the user's) a session keyring of its own: the kernel keeps a
+ * process's session keyring across setuid and execve, and root's (pam_keyinit's, with whatever
+ * keys root added) would be the user's to read and change.
+ */
+static void clean_process(void)
+{
+	struct rlimit lim;
+	sigset_t none;
+	int fd;
+
+	syscall(SYS_close_range, 3, ~0u, 0);
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		if (prlimit(1, r, NULL, &lim) == 0)
+			setrlimit(r, &lim);
+	setpriority(PRIO_PROCESS, 0, 0);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "0", 1) < 0) {
+			/* not fatal: a score of root's own choosing */
+		}
+		close(fd);
+	}
+	umask(022);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void own_keyring(const struct target *t)
+{
+	/* (where keyrings are refused to everyone, as in a container's seccomp, there is none to
+	 * leak: ENOSYS, EPERM) */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS &&
+	    errno != EPERM) {
+		fail("a session keyring for %s: %s", t->name, strerror(errno));
+		_exit(126);
+	}
+}
+
 /* In the child, inside the set's PID namespace: become the target and exec. */
 _Noreturn static void run_child(const struct target *t, char **cmd)
 {
@@ -108,8 +156,11 @@ _Noreturn static void run_child(const struct target *t, char **cmd)
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	if (t->as_user)
+	if (t->as_user) {
+		clean_process();
 		drop_privileges(t);
+		own_keyring(t);
+	}
 	if (chdir(t->home) < 0 && chdir("/") < 0)
 		_exit(126);
 	set_clean_env(t);
@@ -124,13 +175,17 @@ _Noreturn static void run_child(const struct target *t, char **cmd)
 	exec_failed(cmd[0]);
 }
 
-/* Wait for the child as a shell would: follow its stops, return its status 0-255. */
-static int wait_child(pid_t pid)
+/*
+ * Wait for the child and return its status 0-255; with follow, as a shell would, follow its
+ * stops (only a job of the terminal's: anything else would stop for good, and a user's
+ * SIGSTOP to her own process would freeze root's nsjailctl).
+ */
+static int wait_child(pid_t pid, bool follow)
 {
 	int status;
 
 	for (;;) {
-		if (waitpid(pid, &status, WUNTRACED) < 0) {
+		if (waitpid(pid, &status, follow ? WUNTRACED : 0) < 0) {
 			if (errno == EINTR)
 				continue;
 			return fail("waitpid: %s", strerror(errno));
@@ -319,7 +374,7 @@ static int join_and_run(int pidfd, const struct nsj_record *r, const struct targ
 			_exit(126);
 		run_child(t, cmd);
 	}
-	return wait_child(pid);
+	return wait_child(pid, !t->as_user && isatty(0) && tcgetpgrp(0) == getpgrp());
 }
 
 int cmd_enter(struct ctl *c)

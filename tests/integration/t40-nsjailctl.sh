@@ -220,6 +220,37 @@ is "$(grep -c "^queued on $root_tty$" <<<"$out")" 0 "...but that terminal is not
 out=$(timeout 20 script -qec "$CTL enter alice --user -- sh -c 'read -r a; echo \"got \$a\"; exit 3'; echo rc=\$?" /dev/null \
 	< <(echo typed) 2>&1 | tr -d '\r')
 like "$out" $'got typed\nrc=3' "...with our input passed on, and its exit status"
+# --user gets nothing of root's process: not its session keyring (pam_keyinit's, with root's
+# keys in it), not its fds, not its limits or umask
+cat >$W/keyring.py <<'PY'
+import ctypes, os, sys
+nr = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]  # add_key, keyctl
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall(nr[1], 1, b"t40-root")  # KEYCTL_JOIN_SESSION_KEYRING: a new one, root's
+if libc.syscall(nr[0], b"user", b"t40-secret", b"s3cret", 6, ctypes.c_int(-3)) < 0:  # to @s
+    sys.exit("add_key: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])
+PY
+run python3 $W/keyring.py grep -c t40-secret /proc/keys
+is "$RC:$OUT" "0:1" "(root's session keyring holds root's key)"
+run python3 $W/keyring.py "$CTL" enter alice --user -- grep -c t40-secret /proc/keys
+is "$OUT" "0" "enter --user: root's session keyring and its keys are not the user's"
+install -m 0600 /dev/null $W/root-only
+echo root-secret >$W/root-only
+run "$CTL" enter alice --user -- sh -c 'cat <&9' 9<$W/root-only
+isnt "$OUT" "root-secret" "enter --user: an fd root had open is not the user's"
+run sh -c "ulimit -Sn 77; umask 077; exec \"$CTL\" enter alice --user -- sh -c 'ulimit -Sn; umask'"
+is "$(tr '\n' ' ' <<<"$OUT")" "$(ulimit -Sn) 0022 " "enter --user: init's limits and umask 022, not root's"
+# a user who stops her own command does not freeze root's nsjailctl (no terminal: no job control)
+"$CTL" enter alice --user -- sleep 2 </dev/null >/dev/null 2>&1 &
+ep=$!
+for _ in $(seq 50); do sp=$(pgrep -u alice -x sleep) && break; sleep 0.1; done
+kill -STOP $sp
+sleep 0.5
+st=$(ps -o stat= -p $ep)
+check "enter --user: the user's SIGSTOP of her command does not stop nsjailctl (state $st)" test -n "$st" -a "${st#T}" = "$st"
+kill -CONT $sp $ep # (nsjailctl too, should it have stopped: the test goes on)
+wait $ep
 
 # --- enter: error paths -------------------------------------------------------------------
 run "$CTL" enter dave -- true
