@@ -138,9 +138,11 @@ endif
 $(SCOPE): $(B)/nsjail-scope.o
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lsystemd
 
-# The ExecStart= of user@.service (its drop-in): the user manager inside the set.
+# The ExecStart= of user@.service (its drop-in): the user manager inside the set. Static: it
+# starts with ambient capabilities (sys_admin, sys_ptrace), which do not make an exec secure,
+# so a dynamic loader would honour an LD_PRELOAD that a module of the stack let the user set.
 $(USERMAN): $(B)/nsjail-userman.o
-	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS)
+	$(CC) $(if $(SAN),-pie,-static-pie) -o $@ $^ $(ALL_LDFLAGS)
 
 $(CTL): $(CTL_OBJ) $(LIB)
 	$(CC) -pie -o $@ $^ $(ALL_LDFLAGS) -lconfuse

@@ -40,6 +40,9 @@ like "$(readelf -h "$KEEPER" | awk '/Type:/ {print $2}')" '^DYN$' "nsjail-keeper
 if [ -z "$sanitized" ]; then
 	check "nsjail-keeper is static (no program interpreter, no shared libraries)" \
 		bash -c "! readelf -lW '$KEEPER' | grep -q INTERP && ! readelf -d '$KEEPER' | grep -q NEEDED"
+	# (it starts with ambient capabilities, which leave the loader's LD_* on)
+	check "nsjail-userman is static (no program interpreter: no LD_PRELOAD while it has capabilities)" \
+		bash -c "! readelf -lW '$NSJ_BUILD/nsjail-userman' | grep -q INTERP && ! readelf -d '$NSJ_BUILD/nsjail-userman' | grep -q NEEDED"
 	check "the module uses fortified libc calls (-D_FORTIFY_SOURCE=2)" \
 		bash -c "nm -D --undefined-only '$MODULE' | grep -qE '__[a-z]+_chk@'"
 else
