@@ -383,6 +383,25 @@ static int join_recorded(int udir, const struct nsj_policy *p, const struct nsj_
 	return pidfd;
 }
 
+/*
+ * Is the caller in a set's PID namespace, whatever pin_dir it was made under (its PID 1 is a
+ * keeper)? The set-owner mark tells only under the pin_dir of the set: from inside a set made
+ * before pin_dir was changed (or under another config= file), a login would otherwise make a
+ * set nested in that PID namespace, the user's to look into, with a record naming a pid that
+ * means nothing on the host. Only when a set is to be made: one read of /proc/1/comm.
+ */
+static bool in_a_keepers_pid_ns(void)
+{
+	char comm[32];
+	int fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	return strcmp(comm, "nsjail-keeper\n") == 0;
+}
+
 static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u, int udir,
 			   struct nsj_record *r, int *hold, struct nsj_err *err)
 {
@@ -391,6 +410,10 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	/* Checked before creating anything, so that a threaded caller leaves no set behind. */
 	if (single_threaded(err) < 0)
 		return -EINVAL;
+	if (in_a_keepers_pid_ns())
+		return nsj_err_set(err, EPERM,
+				   "the caller is inside a set (PID 1 is nsjail-keeper) that pin_dir %s "
+				   "does not know: no set is made inside another", p->pin_dir);
 	pidfd = nsj_set_create(p, u, r, &commitfd, err);
 	if (pidfd < 0)
 		return pidfd;

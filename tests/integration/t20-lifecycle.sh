@@ -389,4 +389,22 @@ v" "tmp = dir: contents survive the end of the set"
 check "tmp = dir: not in the host's /tmp" test ! -e /tmp/persist
 is "$(as bob 'cat /tmp/persist 2>/dev/null')" "" "tmp = dir: another user has another directory"
 
+# --- pin_dir changed while a set lives: no set is made inside it --------------------------
+conf 'default { tmp_size = "16M" }'
+reset_all
+as alice 'nohup sleep 60 >/dev/null 2>&1 &'
+kp=$(keeper_pid alice)
+conf 'pin_dir = /run/pam_nsjail-new
+default { tmp_size = "16M"  hostname = "" }'
+nk=$(pgrep -c -x nsjail-keeper)
+# (root in alice's set, made under the old pin_dir: nsenter, as a root process left there would)
+out=$(nsenter -t "$kp" -m -u -i -p -- "$HARNESS" -d "$PAMD" -s nsjail-test -u bob -- cat /proc/1/comm 2>&1; echo rc=$?)
+like "$out" 'rc=90$' "pin_dir changed: root in alice's old set cannot open a session for bob there"
+check "...and says why" log_has 'user=bob .*action=failed: the caller is inside a set (PID 1 is nsjail-keeper) that pin_dir /run/pam_nsjail-new does not know'
+is "$(pgrep -c -x nsjail-keeper)" "$nk" "...and no keeper was made inside alice's set"
+is "$(as bob 'cat /proc/1/comm')" "nsjail-keeper" "...while bob's login from the host gets his set"
+PIN=/run/pam_nsjail-new reset_all
+conf 'default { tmp_size = "16M" }'
+reset_all
+
 done_testing
