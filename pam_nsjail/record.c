@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nsj.h"
@@ -29,6 +30,8 @@
 
 #define RECORD "keeper"
 #define RECORD_TMP "keeper.new"
+/* How long a login (or nsjailctl) waits for the user's lock. */
+#define LOCK_WAIT_MS 15000
 
 /* A root-owned directory with none of the mode bits in forbid. */
 static int check_root_dir(int fd, const char *what, const char *path, mode_t forbid,
@@ -86,6 +89,29 @@ int nsj_pindir_open(const char *pin_dir, bool create, struct nsj_err *err)
 	return nsj_root_dir_open(pin_dir, "pin_dir", create, 022, err);
 }
 
+/*
+ * flock(LOCK_EX), for LOCK_WAIT_MS at most: a holder that is stopped or stuck (the user's own
+ * SIGSTOP of her su in the middle of a first login: su keeps her real uid) must not hang every
+ * later login of hers, her cron jobs, nor nsjailctl reset. Uncontended, one flock() as before.
+ */
+static int lock_wait(int fd)
+{
+	long waited = 0, step = 1;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		if (waited >= LOCK_WAIT_MS)
+			return -ETIMEDOUT;
+		struct timespec ts = { 0, step * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		waited += step;
+		step = step < 64 ? step * 2 : step;
+	}
+}
+
 static int lock_once(int pindir, const char *name, bool create, struct nsj_err *err)
 {
 	struct stat st = { .st_nlink = 1 };
@@ -109,9 +135,12 @@ static int lock_once(int pindir, const char *name, bool create, struct nsj_err *
 		return nsj_err_set(err, errno, "record dir %s: %m", name);
 	}
 	r = check_root_dir(fd, "record dir", name, 022, err);
-	while (r == 0 && flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			r = nsj_err_set(err, errno, "record dir %s: flock: %m", name);
+	if (r == 0 && (r = lock_wait(fd)) < 0)
+		r = r == -ETIMEDOUT
+			    ? nsj_err_set(err, ETIMEDOUT, "record dir %s: still locked after %d s (another "
+					  "login of this user, stopped or stuck while it holds the lock)",
+					  name, LOCK_WAIT_MS / 1000)
+			    : nsj_err_set(err, -r, "record dir %s: flock: %m", name);
 	if (r == 0 && fstat(fd, &st) < 0)
 		r = nsj_err_set(err, errno, "record dir %s: %m", name);
 	if (r < 0) {

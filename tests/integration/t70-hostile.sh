@@ -596,4 +596,19 @@ like "$(as alice 'grep " /dev/shm " /proc/self/mounts | tail -n1')" 'size=1024k'
 	"/dev/shm, private to the set, has a size limit too (tmp_size)"
 reset_all
 
+# --- 12. a login that holds the user's lock and is stopped (su keeps the user's real uid) ----
+as alice true
+flock "$PIN/3001" sleep 40 &
+lp=$!
+for _ in $(seq 50); do grep -q " FLOCK .* WRITE " /proc/locks && break; sleep 0.1; done
+start=$SECONDS
+out=$(timeout 30 "$HARNESS" -d "$PAMD" -s nsjail-test -u alice -- echo RAN 2>&1; echo rc=$?)
+took=$((SECONDS - start))
+like "$out" 'rc=90$' "the user's lock held by a stopped login: a later login is refused, not hung"
+check "...after the lock's wait, well within 30 s (took ${took} s)" test "$took" -ge 14 -a "$took" -le 25
+like "$(last_log)" 'user=alice .*action=failed: record dir 3001: still locked after 15 s' "...and says why"
+pkill -P $lp; kill $lp 2>/dev/null; wait $lp 2>/dev/null
+is "$(as alice 'echo RAN')" "RAN" "...and once the holder is gone, logins work again"
+reset_all
+
 done_testing
