@@ -9,7 +9,8 @@
  * systemd over the system bus (sd-bus) for the transient unit nsjail-UID.scope in
  * user-UID.slice holding KEEPER (and the set's network provider, network = outbound) — the call `systemd-run --scope` and podman (for conmon) make —
  * and waits until systemd reports the job done (JobRemoved), so that the keeper is in the
- * scope when the set is committed. It prints the unit's name and exits 0, or prints one line
+ * scope when the set is committed (all of it in 20 s at most). The scope is ordered before
+ * user@UID.service, so that stopping the slice stops the user manager first. It prints the unit's name and exits 0, or prints one line
  * saying what failed and exits 1.
  *
  * It talks to systemd over its private socket (as systemctl does as root), else the system bus.
@@ -37,7 +38,12 @@
 
 #include <systemd/sd-bus.h>
 
-#define TIMEOUT_US (15ull * 1000 * 1000)
+/*
+ * All of it within this, well inside the 30 s an uncommitted keeper waits for its commit
+ * (keeper.c): a slow systemd makes the login fail with this program's word, not the keeper's.
+ */
+#define DEADLINE_US (20ull * 1000 * 1000)
+static unsigned long long deadline;
 #define UNIT_EXISTS "org.freedesktop.systemd1.UnitExists"
 
 struct job {
@@ -51,6 +57,14 @@ static unsigned long long now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000;
+}
+
+/* What is left of the deadline, at least 1 µs (sd-bus takes 0 for its own default). */
+static unsigned long long left_us(void)
+{
+	unsigned long long now = now_us();
+
+	return now < deadline ? deadline - now : 1;
 }
 
 _Noreturn static void fail(const char *what, int r, const sd_bus_error *e)
@@ -76,32 +90,39 @@ static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *e)
 	return 0;
 }
 
-/* StartTransientUnit(NAME, "fail", [PIDs, Slice, CollectMode, Description], []). */
+/*
+ * StartTransientUnit(NAME, "fail", [PIDs, Slice, CollectMode, Description, Before], []).
+ * Before=user@UID.service: stopped after the user manager (a stop of the slice, a shutdown),
+ * so that the manager stops its services while the set is still there.
+ */
 static int start_scope(sd_bus *bus, const char *name, uid_t uid, pid_t pid, pid_t provider,
 		       sd_bus_message **reply, sd_bus_error *e)
 {
 	sd_bus_message *m = NULL;
-	char slice[64], desc[96];
+	char slice[64], desc[96], before[64];
 	uint32_t p = (uint32_t)pid, q = (uint32_t)provider;
 	int r;
 
 	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)uid);
 	snprintf(desc, sizeof(desc), "pam_nsjail set of uid %u", (unsigned)uid);
+	snprintf(before, sizeof(before), "user@%u.service", (unsigned)uid);
 	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 					   "org.freedesktop.systemd1.Manager", "StartTransientUnit");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
-		r = provider > 0 ? sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 2, p, q, "Slice",
+		r = provider > 0 ? sd_bus_message_append(m, "a(sv)", 5, "PIDs", "au", 2, p, q, "Slice",
 							 "s", slice, "CollectMode", "s",
-							 "inactive-or-failed", "Description", "s", desc)
-				 : sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 1, p, "Slice",
+							 "inactive-or-failed", "Description", "s", desc,
+							 "Before", "as", 1, before)
+				 : sd_bus_message_append(m, "a(sv)", 5, "PIDs", "au", 1, p, "Slice",
 							 "s", slice, "CollectMode", "s",
-							 "inactive-or-failed", "Description", "s", desc);
+							 "inactive-or-failed", "Description", "s", desc,
+							 "Before", "as", 1, before);
 	if (r >= 0)
 		r = sd_bus_message_append(m, "a(sa(sv))", 0);
 	if (r >= 0)
-		r = sd_bus_call(bus, m, TIMEOUT_US, e, reply);
+		r = sd_bus_call(bus, m, left_us(), e, reply);
 	sd_bus_message_unref(m);
 	return r;
 }
@@ -109,7 +130,7 @@ static int start_scope(sd_bus *bus, const char *name, uid_t uid, pid_t pid, pid_
 /* Wait for JobRemoved of j->path: 0 when its result is "done". */
 static int wait_job(sd_bus *bus, struct job *j)
 {
-	unsigned long long end = now_us() + TIMEOUT_US;
+	unsigned long long end = deadline;
 	int r;
 
 	while (j->result[0] == '\0') {
@@ -206,9 +227,12 @@ int main(int argc, char **argv)
 		printf("must run as root\n");
 		return 2;
 	}
+	deadline = now_us() + DEADLINE_US;
 	r = connect_systemd(&bus, &direct);
 	if (r < 0)
 		fail("connect to systemd", r, NULL);
+	/* (the calls without a timeout of their own: AddMatch, ResetFailedUnit) */
+	sd_bus_set_method_call_timeout(bus, 5ull * 1000 * 1000);
 	/*
 	 * Before the call: the job may end before its reply has been read. A direct connection has
 	 * no sender names (systemd sends its job signals to every direct connection).

@@ -286,6 +286,22 @@ static bool clean_path(const char *path)
 	}
 }
 
+/*
+ * A template that fails for this user only (a name too long, say) is a config error all the
+ * same: its message names the file and the line of the section the key comes from.
+ */
+static int at_key(const struct nsj_config *c, const struct nsj_section *s, unsigned key, int r,
+		  struct nsj_err *err)
+{
+	const struct nsj_section *from = (s->set & key) ? s : &c->def;
+	char label[128], msg[sizeof(err->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	nsj_section_label(from, label, sizeof(label));
+	nsj_err_clear(err);
+	return nsj_err_set(err, -r, "%s:%u: %s: %s", c->path, from->line, label, msg);
+}
+
 static int expand(const struct nsj_config *c, const struct nsj_section *s, const struct nsj_user *u,
 		  struct nsj_policy *p, struct nsj_err *err)
 {
@@ -305,8 +321,8 @@ static int expand(const struct nsj_config *c, const struct nsj_section *s, const
 	if (v.group == NULL)
 		v.group = "";
 	nsj_tvars_host(&v, host, sizeof(host));
-	if (r == 0 && want_host)
-		r = nsj_hostname_expand(p->hostname_tmpl, &v, p->hostname, err);
+	if (r == 0 && want_host && (r = nsj_hostname_expand(p->hostname_tmpl, &v, p->hostname, err)) < 0)
+		r = at_key(c, s, NSJ_KEY_HOSTNAME, r, err);
 	if (r == 0 && want_dir) {
 		r = nsj_template_expand(tmpl, &v, p->tmp_dir, sizeof(p->tmp_dir), err);
 		if (r == 0 && !clean_path(p->tmp_dir))
@@ -314,6 +330,8 @@ static int expand(const struct nsj_config *c, const struct nsj_section *s, const
 					"tmp_dir \"%s\" expands to \"%s\": not a clean "
 					"absolute path",
 					tmpl, p->tmp_dir);
+		if (r < 0)
+			r = at_key(c, s, NSJ_KEY_TMP_DIR, r, err);
 	}
 	free(group);
 	return r;

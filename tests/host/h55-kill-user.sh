@@ -11,11 +11,20 @@ host_boot
 is "$(host_run 'busctl get-property org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager KillUserProcesses')" \
 	"b true" "logind: KillUserProcesses=yes"
 gate HOST_EXPECT_SCOPE 'issue 11.2'
+# Without a user manager for alice: logind waits for user@'s start before it lets a first login
+# go on, and user@'s own PAM session would make the set, never this session's; so the set
+# would not be in the session's scope to begin with, and the checks below would hold whatever
+# the module does with it.
+host_run 'systemctl mask --runtime user@3001.service' >/dev/null 2>&1
 
 # The first session makes the set and logs out (exit) when told to; a second one stays.
 s1=$(host_ssh_bg alice 'while ! test -e ~/s1-end; do sleep 0.1; done; echo $XDG_SESSION_ID >~/s1-id')
 host_wait 'test -s /run/pam_nsjail/3001/keeper && pgrep -u alice -x sleep' 10
 k=$(host_keeper alice)
+host_journal -t sshd | grep -q 'user=alice .*action=created'
+is "$?" 0 "the first session's own login made the set (sshd logged action=created)"
+like "$(host_run "cat /proc/$k/cgroup")" '/user\.slice/user-3001\.slice/nsjail-3001\.scope$' \
+	"...and its keeper is in nsjail-3001.scope, out of the session's scope"
 s2=$(host_ssh_bg alice 'exec sleep 601')
 host_wait 'pgrep -u alice -f "^sleep 601"' 10
 host_run 'touch /home/alice/s1-end'

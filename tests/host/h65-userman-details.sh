@@ -30,6 +30,14 @@ is "$(host_run 'systemctl show -p ActiveState --value user@3001.service; systemc
 st=$(host_run 'systemctl is-system-running')
 is "$st" running "the system stays running"
 [ "$st" = running ] || diag "failed units: $(host_run 'systemctl --failed --no-legend --plain' | tr '\n' ';')"
+# a stop of the whole slice: the manager first (the keeper's scope is ordered before user@), so
+# that a user service's ExecStop= runs while the set is still there
+host_ssh alice 'mkdir -p ~/.config/systemd/user && printf "[Service]\nExecStart=/bin/sleep 600\nExecStop=/bin/sh -c \"sleep 2; touch %%h/stopped\"\n" >~/.config/systemd/user/slow.service && systemctl --user start slow.service'
+check "(a user service with a slow ExecStop= runs)" host_run 'pgrep -u alice -f "^/bin/sleep 600" >/dev/null'
+host_run 'systemctl stop user-3001.slice'
+check "systemctl stop user-3001.slice: the user service's ExecStop= ran to its end" host_run 'test -e /home/alice/stopped'
+is "$(host_run 'systemctl show -p Result --value user@3001.service')" success "...and user@3001 stopped with result success"
+is "$(host_run 'systemctl is-system-running')" running "...and the system stays running"
 
 # --- a live scope of the same name ----------------------------------------------------------
 host_run 'setsid systemd-run -q --scope --unit=nsjail-3002 --slice=user-3002.slice sleep 600 \

@@ -30,10 +30,11 @@ denied 'default { hostname = "%u-%x" }' "$CONF:1: .*%x" "unknown template sequen
 denied 'default { namespaces = {ipc, uts, pid} }' "$CONF:1: .*pid.*mount" "pid without mount"
 denied 'default { namespaces = {mount, ipc, pid} }' "$CONF:1: .*hostname.*uts" "hostname without uts"
 denied 'default { hostname = "${HOME}" }' "$CONF:1: .*\\$\\{" "environment expansion attempt"
-denied 'include("/etc/passwd")' "$CONF:1: " "include attempt"
+printf 'default { hostname = "from-include" }\n' >/run/world/inc.conf
+denied 'include("/run/world/inc.conf")' "$CONF:1: no such option 'include'" "include attempt"
 denied 'default { tmp_size = "lots" }' "$CONF:1: .*tmp_size" "bad size"
 denied $'user "alice" { hostname = "%u-0123456789012345678901234567890123456789012345678901234567890123" }' \
-	"hostname.*64" "expanded hostname too long"
+	"$CONF:1: user \"alice\": hostname template .* more than 64\)" "expanded hostname too long (file, line and section named)"
 
 conf 'default { }'
 chmod 0666 "$CONF"
