@@ -534,8 +534,10 @@ static int wait_ready(int fd, struct nsj_err *err)
 	while (r < 0 && errno == EINTR);
 	if (r > 0 && read(fd, &c, 1) == 1 && c == '1')
 		return 0;
-	return nsj_err_set(err, r == 0 ? ETIMEDOUT : EIO, "%s exited before it was ready",
-			   NSJ_SLIRP4NETNS_PATH);
+	if (r == 0)
+		return nsj_err_set(err, ETIMEDOUT, "%s: not ready after %d s", NSJ_SLIRP4NETNS_PATH,
+				   READY_TIMEOUT_MS / 1000);
+	return nsj_err_set(err, EIO, "%s exited before it was ready", NSJ_SLIRP4NETNS_PATH);
 }
 
 /* posix_spawn `nsjail-keeper --provider`: 0 /dev/null, 1 report, 3 exit pipe, 4 ready. */
