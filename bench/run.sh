@@ -26,7 +26,10 @@ declare -A V # V[key.field]: figures, e.g. V[n1.rejoin.med]
 say() { printf 'bench [%3ds]: %s\n' $((SECONDS - T0)) "$*" >&2; }
 die() { say "FAILED: $*"; exit 1; }
 . bench/settle.sh
-calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
+# calc EXPR: EXPR to two decimals, rounded up (a hundredth less a rounding error of the float's):
+# a figure printed as 1.10 is at most 1.10, so a goal judged on it ("≤ 1.1×") is never passed
+# by rounding down.
+calc() { awk "BEGIN { v = $*; printf \"%.2f\", (v >= 0 ? int(v * 100 + 1 - 1e-9) : -int(-v * 100)) / 100 }"; }
 # record PREFIX: read "LABEL n=.. min=.. ..." lines on stdin into V[PREFIX.LABEL.FIELD].
 record() {
 	local prefix=$1 label rest kv
