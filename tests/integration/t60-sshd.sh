@@ -303,8 +303,20 @@ out=$(timeout 10 ssh -F $W/ssh_config -i $W/client_key -p "$PORT" -N -o ExitOnFo
 rc=$?
 is "$rc" "255" "on_error=deny, ssh -N -R: the connection ends (forwarding refused), rc 255"
 like "$out" 'remote port forwarding failed' "on_error=deny, ssh -N -R: remote port forwarding failed"
+# A set-up failure no account phase can foresee (the keeper's program gone): the session fails,
+# and sshd ends the login, with a command as without one.
 conf 'min_uid = 1000
 default { tmp_size = "16M" }'
+reset_all
+kp_bin=/usr/libexec/pam_nsjail/nsjail-keeper
+mv $kp_bin $kp_bin.off
+out=$(s alice 'echo RAN')
+rc=$?
+isnt "$out" "RAN" "on_error=deny, a set that cannot be made (no keeper program): the command does not run"
+is "$rc" "254" "...ssh exits 254"
+check "...and the reason is logged" log_has "pam_nsjail(sshd:session): user=alice uid=3001 .*action=failed: .*nsjail-keeper"
+check "...and no record is left" test ! -e $PIN/3001/keeper
+mv $kp_bin.off $kp_bin
 is "$(s alice 'echo RAN')" "RAN" "a fixed config lets alice in again"
 cp $W/pam-sshd.good /etc/pam.d/sshd
 is "$(s alice 'echo RAN')" "RAN" "...with the account line too"
