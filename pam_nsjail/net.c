@@ -415,24 +415,52 @@ void nsj_net_abort(struct nsj_netp *n)
 /* ---- the set's resolv.conf (setup.c mounts it, in K) -------------------------------------- */
 
 /*
- * network = outbound: the set's resolver is the provider's (slirp4netns forwards 10.0.2.3 to
- * the host's servers); the host's own may be on its loopback (systemd-resolved's 127.0.0.53),
- * which the set cannot reach. The host's search, domain and options lines are kept.
+ * network = outbound: the host's IPv4 nameservers, in its order, which the set reaches through
+ * the provider like any address (so the resolver fails over from one to the next, as the
+ * host's does); one on the host's loopback (systemd-resolved's 127.0.0.53), which the set
+ * cannot reach, becomes the provider's 10.0.2.3, which slirp4netns forwards to the host's first
+ * nameserver. No IPv4 nameserver at all (IPv6 ones only: the set has no IPv6): 10.0.2.3. The
+ * host's search, domain and options lines are kept.
  */
 size_t nsj_net_resolv_text(char *buf, size_t size)
 {
-	char line[1024];
-	size_t len = (size_t)snprintf(buf, size, "# pam_nsjail: the set's network provider\n"
-						 "nameserver %s\n", NSJ_NET_DNS);
+	char line[1024], ns[3][INET_ADDRSTRLEN], rest[2048];
+	size_t len, rlen = 0;
+	int n = 0;
+	bool slirp = false;
 	FILE *f = fopen("/etc/resolv.conf", "re");
 
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if ((strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0 ||
-		     strncmp(line, "options", 7) == 0) && len + strlen(line) + 2 < size)
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", line,
-						strchr(line, '\n') ? "" : "\n");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		struct in_addr a;
+		char addr[64];
+
+		if (sscanf(line, "nameserver %63s", addr) == 1) {
+			if (n >= 3 || inet_pton(AF_INET, addr, &a) != 1)
+				continue; /* glibc reads three; the set has no IPv6 */
+			if ((ntohl(a.s_addr) >> 24) == 127) {
+				if (slirp)
+					continue;
+				slirp = true;
+				snprintf(ns[n++], sizeof(ns[0]), "%s", NSJ_NET_DNS);
+			} else {
+				inet_ntop(AF_INET, &a, ns[n++], sizeof(ns[0]));
+			}
+		} else if ((strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0 ||
+			    strncmp(line, "options", 7) == 0) && rlen + strlen(line) + 2 < sizeof(rest)) {
+			rlen += (size_t)snprintf(rest + rlen, sizeof(rest) - rlen, "%s%s", line,
+						 strchr(line, '\n') ? "" : "\n");
+		}
+	}
 	if (f != NULL)
 		fclose(f);
+	rest[rlen] = '\0';
+	if (n == 0)
+		snprintf(ns[n++], sizeof(ns[0]), "%s", NSJ_NET_DNS);
+	len = (size_t)snprintf(buf, size, "# pam_nsjail: the host's nameservers, through the set's network provider\n");
+	for (int i = 0; i < n && len + strlen(ns[i]) + 13 < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "nameserver %s\n", ns[i]);
+	if (len + rlen + 1 < size)
+		len += (size_t)snprintf(buf + len, size - len, "%s", rest);
 	return len;
 }
 

@@ -274,7 +274,8 @@ static void print_network(const struct nsj_record *r, bool alive)
 	if (alive && nsj_net_addresses(r, buf, sizeof(buf), &e) == 0)
 		printf("%-11s %s\n", "addresses:", buf);
 	if (r->net_pid > 0)
-		printf("%-11s gateway %s, dns %s\n", "routes:", NSJ_NET_GATEWAY, NSJ_NET_DNS);
+		printf("%-11s gateway %s, dns %s (for a nameserver on the host's loopback)\n", "routes:",
+		       NSJ_NET_GATEWAY, NSJ_NET_DNS);
 }
 
 void print_set(const struct nsj_record *r, bool alive, const char *why, const char *pin_dir)

@@ -60,8 +60,17 @@ is "$(as alice "socat -T5 - TCP4:$OUT:7000 </dev/null")" "tcp-outside" "outbound
 is "$(as alice "echo hi | socat -T5 - UDP4:$OUT:7001")" "udp-outside" "outbound UDP reaches the outside and gets the answer"
 is "$(as alice 'getent hosts outside.test' | awk '{print $1}')" "$OUT" "DNS: a name the outside's resolver knows resolves in the set"
 is "$(as alice "socat -T5 - TCP4:outside:7000 </dev/null")" "tcp-outside" "...and a short name through the host's search line"
-is "$(as alice 'grep -v "^#" /etc/resolv.conf' | tr '\n' ' ')" "nameserver 10.0.2.3 search test " "the set's resolv.conf names the provider's resolver and keeps the host's search"
+is "$(as alice 'grep -v "^#" /etc/resolv.conf' | tr '\n' ' ')" "nameserver $OUT search test " "the set's resolv.conf names the host's nameserver (reached through the provider) and keeps the host's search"
 is "$(tr '\n' ' ' </etc/resolv.conf)" "nameserver $OUT search test " "...while the host's resolv.conf is unchanged"
+# the host's first nameserver down: the set's resolver goes on to the next, as the host's does
+# (slirp's 10.0.2.3 forwards to the first only)
+cp /etc/resolv.conf /run/world/resolv.keep
+printf 'nameserver 192.0.2.99\nnameserver %s\nsearch test\noptions timeout:1 attempts:1\n' "$OUT" >/etc/resolv.conf
+"$NSJAILCTL" reset alice >/dev/null
+is "$(as alice 'getent hosts outside.test' | awk '{print $1}')" "$OUT" "DNS: the host's first nameserver down, the set's resolver fails over to the second"
+is "$(as alice 'grep "^nameserver" /etc/resolv.conf' | tr '\n' ' ')" "nameserver 192.0.2.99 nameserver $OUT " "...both in the set's resolv.conf, in the host's order"
+cat /run/world/resolv.keep >/etc/resolv.conf
+"$NSJAILCTL" reset alice >/dev/null
 
 # --- nothing of the host's loopback, nothing in ----------------------------------------------
 out=$(as alice 'socat -T2 - TCP4:10.0.2.2:7002 </dev/null 2>&1; echo rc=$?')
