@@ -94,15 +94,16 @@ out=$(pamtester -v nsjail-auth alice authenticate 2>&1)
 like "$out" 'Authentication service cannot retrieve|failure|Permission denied|Authentication failure' \
 	"auth group returns PAM_IGNORE (a stack of only ignores fails)"
 # Beside pam_permit, an ignore leaves the result to the other module: success, nothing logged.
+# [ignore=ignore default=die]: any other return (a success too) ends the stack with a failure.
 for g in auth account password; do
-	printf '%s required %s\n%s required pam_permit.so\n' "$g" "$MODULE" "$g" >>/etc/pam.d/nsjail-groups
+	printf '%s [ignore=ignore default=die] %s\n%s required pam_permit.so\n' "$g" "$MODULE" "$g" >>/etc/pam.d/nsjail-groups
 done
 reset_all
 log_sync
 before=$(grep -c 'pam_nsjail' "$NSJ_LOG")
 out=$(pamtester -v nsjail-groups carol authenticate setcred acct_mgmt chauthtok 2>&1)
 rc=$?
-is "$rc" "0" "auth, setcred, account and password return PAM_IGNORE (beside pam_permit: success)"
+is "$rc" "0" "auth, setcred, account and password return exactly PAM_IGNORE (beside pam_permit: success)"
 [ "$rc" = 0 ] || sed 's/^/#   /' <<<"$out"
 log_sync
 is "$(grep -c 'pam_nsjail' "$NSJ_LOG")" "$before" "...and they log nothing"
@@ -110,11 +111,13 @@ check "...and make no set" test ! -e "$PIN/3003/keeper"
 
 # --- one line per open_session and per close_session -----------------------------------
 log_sync
-before=$(grep -c 'pam_nsjail(nsjail-test:session): user=carol ' "$NSJ_LOG")
+before=$(grep -c 'pam_nsjail' "$NSJ_LOG")
 as carol true
 log_sync
-is "$(($(grep -c 'pam_nsjail(nsjail-test:session): user=carol ' "$NSJ_LOG") - before))" "2" \
-	"a session writes exactly two lines: one at open, one at close"
+is "$(($(grep -c 'pam_nsjail' "$NSJ_LOG") - before))" "2" \
+	"a session writes exactly two lines of the module's, whatever they say: one at open, one at close"
+is "$(grep 'pam_nsjail' "$NSJ_LOG" | tail -n 2 | grep -c 'pam_nsjail(nsjail-test:session): user=carol ')" "2" \
+	"...both carol's session's"
 
 # --- config=PATH, debug ----------------------------------------------------------------
 install -d -m 0755 /etc/security/alt
