@@ -77,6 +77,10 @@ int nsj_net_provider_check(struct nsj_err *err)
 		return nsj_err_set(err, EPERM,
 				   "network = outbound: %s is not root's or is writable by others",
 				   NSJ_SLIRP4NETNS_PATH);
+	/* (the provider's tap device; without it slirp4netns only exits, and says why to no one) */
+	if (stat("/dev/net/tun", &st) < 0 || !S_ISCHR(st.st_mode))
+		return nsj_err_set(err, ENODEV, "network = outbound needs /dev/net/tun (the tun "
+				   "module: modprobe tun)");
 	return 0;
 }
 

@@ -248,5 +248,15 @@ is "$out" "$world_net" "on_error=allow: the session goes on unjailed"
 is "$(as bob 'ip -o link show | wc -l')" "1" "a user without outbound still logs in (loopback set)"
 umount /usr/bin/slirp4netns
 reset_all
+# no tun device (a kernel without the module loaded, a container without /dev/net/tun)
+mv /dev/net/tun /dev/net/tun.off
+out=$("$NSJAILCTL" check 2>&1)
+is "$?:$out" "1:$CONF:3: user \"alice\": network = outbound needs /dev/net/tun (the tun module: modprobe tun)" \
+	"nsjailctl check: no /dev/net/tun is an error that names it"
+as alice true 2>/dev/null
+like "$(last_log)" 'user=alice .*action=failed: set-up: network = outbound needs /dev/net/tun \(the tun module: modprobe tun\)$' \
+	"...and a login's failure says so (not \"exited before it was ready\")"
+mv /dev/net/tun.off /dev/net/tun
+reset_all
 check "no provider is left running" test -z "$(pgrep -x slirp4netns)"
 done_testing
