@@ -518,6 +518,61 @@ static int hide_bus_dir(const char *path, struct nsj_err *err)
 	return ret;
 }
 
+/* mountinfo's octal escapes (\040 for a space...) undone in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * With a PID namespace: every procfs of the host's tree but the set's own /proc goes (a rescue
+ * chroot's /mnt/x/proc, schroot's, a bind of /proc elsewhere): through one, the set would list
+ * the host's processes. Found in our mountinfo, opened without following a symlink on the way,
+ * checked to be a procfs and the root of its mount, and detached there. Best effort: one that
+ * cannot be is left, as one the host mounts later under a propagation path is (SECURITY.md).
+ */
+static void drop_other_procfs(void)
+{
+	char line[4096], path[64];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		char *sep = strstr(line, " - "), *mp, *save = NULL;
+		struct statfs sf;
+		int fd;
+
+		if (sep == NULL || strncmp(sep + 3, "proc ", 5) != 0)
+			continue;
+		mp = strtok_r(line, " ", &save);
+		for (int i = 0; i < 4 && mp != NULL; i++)
+			mp = strtok_r(NULL, " ", &save); /* id, parent, dev, root, then the mount point */
+		if (mp == NULL || strcmp(mp, "/proc") == 0)
+			continue;
+		unescape(mp);
+		fd = nsj_open_nofollow(AT_FDCWD, mp, O_PATH | O_DIRECTORY);
+		if (fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC &&
+		    nsj_is_mount_root(fd, "", AT_EMPTY_PATH) == 1)
+			umount2(path, MNT_DETACH);
+		close(fd);
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
 static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err *err)
 {
 	bool hosts = (p->namespaces & NSJ_NSF(NSJ_NS_UTS)) && p->hostname[0];
@@ -537,6 +592,8 @@ static int setup_mounts(const struct nsj_policy *p, uid_t owner, struct nsj_err 
 	if (p->namespaces & NSJ_NSF(NSJ_NS_PID))
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return nsj_err_set(err, errno, "mount /proc: %m");
+	if (p->namespaces & NSJ_NSF(NSJ_NS_PID))
+		drop_other_procfs();
 	if (p->namespaces & NSJ_NSF(NSJ_NS_IPC))
 		ret = tmpfs_at("/dev/shm", "1777", p->tmp_size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (ret == 0 && (p->namespaces & NSJ_NSF(NSJ_NS_IPC)))

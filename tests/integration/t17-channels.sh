@@ -76,6 +76,18 @@ cmdlines='for f in /proc/[0-9]*/cmdline; do tr "\0" " " <$f 2>/dev/null; echo; d
 is "$(as alice "$cmdlines")" "1" "/proc: alice sees her process's command line"
 is "$(as bob "$cmdlines")" "0" "/proc: bob does not"
 is "$(as bob 'ps -eo args | grep -c "[-]-password=hunter2"')" "0" "/proc: nor does bob's ps"
+# a procfs the host has mounted elsewhere (a rescue chroot's, a bind of /proc; with a space in
+# its name) is not in a set made after it
+mkdir -p "/run/world/chroot one/proc"
+mount -t proc proc "/run/world/chroot one/proc"
+mount --bind /proc /run/world/proc-bind 2>/dev/null || { mkdir -p /run/world/proc-bind; mount --bind /proc /run/world/proc-bind; }
+"$NSJAILCTL" reset bob >/dev/null # (his next set is made after these mounts)
+check "(the host's chroot procfs lists alice's process)" grep -q hunter2 "/run/world/chroot one/proc/$(pgrep -f -- --password=hunter2 | head -n1)/cmdline"
+is "$(as bob 'ls "/run/world/chroot one/proc" /run/world/proc-bind | grep -c "^[0-9]"')" "0" \
+	"/proc: a procfs or a bind of /proc the host has elsewhere is not in bob's set"
+is "$(as bob "for f in '/run/world/chroot one/proc'/[0-9]*/cmdline /run/world/proc-bind/[0-9]*/cmdline; do tr '\\0' ' ' <\"\$f\" 2>/dev/null; echo; done | grep -c '[-]-password=hunter2'")" "0" \
+	"...so alice's command line is not there either"
+umount "/run/world/chroot one/proc" /run/world/proc-bind
 reset_all
 
 # --- abstract unix sockets and loopback TCP: open by default, closed by net ----------------
