@@ -118,6 +118,10 @@ C
 	slapadd -q -f $DIR/slapd.conf -l $DIR/data.ldif >$DIR/slapadd.log 2>&1 || return 1
 	unshare --net sleep 100000 &
 	echo $! >$DIR/net.pid
+	# (until unshare has made its namespace, nsenter -t would join ours: lo brought up here,
+	# and slapd then could not bind 127.0.0.1 in a namespace whose lo is down)
+	wait_for 5 eval '[ "$(readlink /proc/$(cat $DIR/net.pid)/ns/net)" != "$(readlink /proc/self/ns/net)" ]' ||
+		{ echo "directory: no network namespace of its own" >$DIR/slapd.log; return 1; }
 	wait_for 5 innet ip link set lo up || return 1
 	dir_start_ldap || return 1
 	cat >/etc/sssd/sssd.conf <<S

@@ -56,6 +56,13 @@ kc=$(keeper_pid carol)
 is "$out" "$(readlink /proc/self/ns/cgroup)"$'\n'"$(readlink /proc/$kc/ns/uts)" \
 	"systemd-user: the cgroup namespace is not joined either (the UTS namespace is)"
 isnt "$(readlink /proc/$kc/ns/cgroup)" "$(readlink /proc/self/ns/cgroup)" "...though carol's set has one"
+# ...nor without a PID namespace, where the join is otherwise whole
+conf 'default { tmp_size = "16M"  namespaces = {mount, ipc, uts, cgroup} }'
+out=$(SVC=systemd-user session dave -r -e -- readlink /proc/self/ns/cgroup /proc/self/ns/mnt)
+kd=$(keeper_pid dave)
+is "$out" "$(readlink /proc/self/ns/cgroup)"$'\n'"$(readlink /proc/$kd/ns/mnt)" \
+	"systemd-user, a set without a PID namespace: the mount namespace is joined, the cgroup one is not"
+"$NSJAILCTL" reset dave >/dev/null
 conf 'default { tmp_size = "16M" }'
 
 # --- nsjail-userman: the manager in the set --------------------------------------------

@@ -76,6 +76,7 @@ cat /run/world/resolv.keep >/etc/resolv.conf
 out=$(as alice 'socat -T2 - TCP4:10.0.2.2:7002 </dev/null 2>&1; echo rc=$?')
 like "$out" 'rc=1$' "the host's loopback service is unreachable through the provider's 10.0.2.2"
 is "$(as alice 'socat -T2 - TCP4:127.0.0.1:7002 </dev/null 2>/dev/null; echo rc=$?')" "rc=1" "...and 127.0.0.1 in the set is the set's own"
+is "$(as alice 'socat -T2 - TCP4:10.0.2.3:7002 </dev/null 2>/dev/null; echo rc=$?')" "rc=1" "...nor through its resolver's 10.0.2.3 on another port than 53"
 
 # --- each tenant its own 127.0.0.1 and abstract sockets ------------------------------------
 as alice 'nohup socat TCP4-LISTEN:8888,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo alice-server" </dev/null >/dev/null 2>&1 &
@@ -127,6 +128,11 @@ is "$kfds" "/dev/null /dev/null /dev/null pipe pipe " "the keeper holds /dev/nul
 pfd=$(ls -l /proc/$np/fd | awk 'NR>1 {print $9 $10 $11}' | grep -c '^[0-2]->/dev/null$')
 is "$pfd" "3" "the provider has /dev/null on 0-2"
 is "$(ls /proc/$np/fd | sort -n | tr '\n' ' ' | cut -d' ' -f1-3)" "0 1 2" "...and its own fds after them (tap, pipes)"
+# (every other fd is its own: sockets, pipes, the tap device, the set's netns; never a file or
+# directory of the host's)
+nsino=$(readlink /proc/$kp/ns/net | sed 's/[][]/\\&/g')
+is "$(ls -l /proc/$np/fd | awk 'NR > 1 { print $NF }' | grep -Ev "^(/dev/null|socket:\[[0-9]+\]|pipe:\[[0-9]+\]|/(dev/)?net/tun|anon_inode:.*|$nsino)\$")" "" \
+	"...and nothing else: no file or directory of the host's"
 
 out=$("$NSJAILCTL" show alice)
 like "$out" $'network:    outbound\nprovider:   slirp4netns pid '"$np"' \(running\)' "nsjailctl show: mode, provider and its pid"
