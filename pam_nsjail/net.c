@@ -705,7 +705,7 @@ void nsj_net_revive(int udir, int pidfd, struct nsj_record *r)
 			 * Should that fail, it still works until that session ends, and the next
 			 * login after its end starts another; the login's warning says so.
 			 */
-			if (nsj_scope_move(r->pid, r->net_pid, true, r->uid, &why) < 0)
+			if (nsj_scope_move(r->pid, r->net_pid, true, r->uid, NULL, 0, &why) < 0)
 				nsj_err_first(&why, r->net_error, sizeof(r->net_error));
 			return;
 		}

@@ -302,6 +302,8 @@ struct nsj_record {
 	char net_error[256];
 	/* Not recorded: why the recorded set was not trusted, when the login replaced it. */
 	char replaced[256];
+	/* Not recorded: the systemd scope a set made by this login went into ("" without one). */
+	char scope[64];
 };
 
 /*
@@ -476,10 +478,11 @@ bool nsj_systemd_booted(void);
  * In the module, on the host's side, before a new set is committed: where systemd is PID 1, move
  * the keeper (its pid as the host sees it) into nsjail-UID.scope in user-UID.slice and wait until
  * it is there (nsjail-scope does the D-Bus call); with its network provider (> 0), that too.
- * attach: only the provider, restarted, joins the unit that holds the keeper now. 0 also
- * where systemd is not PID 1.
+ * attach: only the provider, restarted, gets a scope of its own. 0 also where systemd is not
+ * PID 1. The unit's name goes to unit (size bytes; "" when nothing was done), if not NULL.
  */
-int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct nsj_err *err);
+int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, char *unit, size_t size,
+		   struct nsj_err *err);
 /*
  * The namespaces of kinds (a set's) that a session joins itself: all of them, except for the
  * session of a user manager (p->user_manager) in a set with a PID namespace: then neither mnt,

@@ -280,11 +280,17 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 				   : cached ? "cached parse"
 					    : "parsed",
 				   p.from_record ? ", section of the live set" : "", (int)r.pid);
-		char why[sizeof(r.replaced) + 3] = "", action[sizeof(why) + 160];
+		char why[sizeof(r.replaced) + 160] = "", action[sizeof(why) + 160];
 
 		/* repaired: why the recorded set was not trusted ("keeper 812 is gone") */
 		if (act == NSJ_ACT_REPAIRED && r.replaced[0] != '\0')
 			snprintf(why, sizeof(why), " (%s)", r.replaced);
+		/* A keeper in a scope of another name than the one the docs say to stop: named. */
+		char usual[40];
+		snprintf(usual, sizeof(usual), "nsjail-%u.scope", (unsigned)u.uid);
+		if (r.scope[0] != '\0' && strcmp(r.scope, usual) != 0)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 " (in %.64s: %s is another set's)", r.scope, usual);
 		snprintf(action, sizeof(action), "%s%s%s", nsj_action_name(act), why,
 			 p.user_manager && act != NSJ_ACT_INSIDE && (r.kinds & NSJ_NSF(NSJ_NS_PID))
 				 ? " (user manager: nsjail-userman joins the mnt and pid namespaces)" : "");

@@ -56,7 +56,8 @@ static void read_line(int fd, char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct nsj_err *err)
+int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, char *unit, size_t size,
+		   struct nsj_err *err)
 {
 	char suid[16], spid[16], sprov[16], out[512];
 	char *argv[] = { (char *)"nsjail-scope", (char *)"--uid", suid, (char *)"--pid", spid, NULL,
@@ -65,6 +66,8 @@ int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct 
 	int fds[2], status = 0, ret;
 	pid_t h;
 
+	if (unit != NULL && size > 0)
+		unit[0] = '\0';
 	if (!nsj_systemd_booted())
 		return 0;
 	snprintf(suid, sizeof(suid), "%u", (unsigned)uid);
@@ -94,5 +97,7 @@ int nsj_scope_move(pid_t keeper, pid_t provider, bool attach, uid_t uid, struct 
 		return nsj_err_set(err, ECHILD, "systemd scope for the %s: %s",
 				   attach ? "network provider" : "keeper",
 				   out[0] ? out : "nsjail-scope failed without a word");
+	if (unit != NULL && size > 0)
+		snprintf(unit, size, "%s", out);
 	return 0;
 }

@@ -418,7 +418,7 @@ static int create_and_join(const struct nsj_policy *p, const struct nsj_user *u,
 	if (pidfd < 0)
 		return pidfd;
 	/* Out of the caller's unit before anyone can join (scope.c); a failure ends the keeper. */
-	ret = nsj_scope_move(r->pid, r->net_pid, false, u->uid, err);
+	ret = nsj_scope_move(r->pid, r->net_pid, false, u->uid, r->scope, sizeof(r->scope), err);
 	if (ret == 0 && udir >= 0)
 		ret = nsj_record_write(udir, r, err);
 	if (ret == 0)

@@ -46,6 +46,9 @@ host_wait 'systemctl is-active nsjail-3002.scope' 10
 is "$(host_ssh bob 'cat /proc/1/comm')" nsjail-keeper "with nsjail-3002.scope taken, bob's login still lands in a set"
 like "$(host_run "cat /proc/$(host_keeper bob)/cgroup" | grep -o -m1 '/user.slice/.*')" \
 	'^/user\.slice/user-3002\.slice/nsjail-3002-[0-9]+\.scope$' "...whose keeper has nsjail-3002-PID.scope"
+like "$(host_journal | grep 'pam_nsjail.*user=bob .*action=created' | tail -n1)" \
+	'action=created \(in nsjail-3002-[0-9]+\.scope: nsjail-3002\.scope is another set.s\)' \
+	"...and the login's line names that scope"
 
 # --- a failed scope of the same name: reset and reused ----------------------------------------
 host_run 'systemctl stop user-3002.slice'
