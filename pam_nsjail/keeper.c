@@ -41,7 +41,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +50,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -205,55 +205,87 @@ static void drop_record(const struct keeper *k, int pindir, int udir)
 		nsj_record_remove(pindir, k->uid, udir, &e);
 }
 
+/* The two fds (pin_dir, the locked user's directory) over a unix socket: 0, or -1. */
+static int send_fds(int sock, int a, int b)
+{
+	char byte = 'L';
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	int fds[2] = { a, b };
+
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fds(int sock, int fds[2])
+{
+	char byte;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 || (c = CMSG_FIRSTHDR(&m)) == NULL ||
+	    c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+		return -1;
+	memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
+	return 0;
+}
+
 /*
  * lock_user() on the real pin_dir, which the set's own mount namespace never shows again: a
- * child sharing our fd table (CLONE_FILES) takes the cover off in a private copy of that
- * namespace and puts the directory and the locked user's directory on two fds reserved here.
- * The set itself stays covered all along, so a process joining it meanwhile always finds the
- * set-owner mark (account.c) and never pin_dir. -1 when busy, missing or not possible.
+ * child takes the cover off in a private copy of that namespace, opens and locks the user's
+ * directory there and hands both fds over a socket (the lock is the open file's: it stays
+ * with our copy when the child exits). The set itself stays covered all along, so a process
+ * joining it meanwhile always finds the set-owner mark (account.c) and never pin_dir. -1 when
+ * busy, missing or not possible.
  */
 static int lock_user_beneath(const struct keeper *k, int *pindir)
 {
-	struct clone_args args = { .flags = CLONE_FILES, .exit_signal = SIGCHLD };
-	int fds[2] = { -1, -1 }, status = 1;
-	pid_t pid = -1;
+	int sv[2], fds[2] = { -1, -1 }, status, got = -1;
+	pid_t pid;
 
 	*pindir = -1;
-	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	fds[1] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fds[0] >= 0 && fds[1] >= 0)
-		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-#if !defined(__s390__) && !defined(__s390x__) /* (clone's first two arguments swapped there) */
-	/* clone3 refused (a container's seccomp profile gives ENOSYS): clone, fork-like */
-	if (pid < 0 && errno == ENOSYS)
-		pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
-#endif
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = fork();
 	if (pid == 0) {
-		int p = -1, u = -1;
+		int p = -1, u;
 
+		close(sv[0]);
 		/* Private, so that taking the cover off here reaches no other namespace. */
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		/* (a propagation change: no source nor type; "none" for valgrind's sake) */
+		if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    (umount2(k->pin_dir, MNT_DETACH) < 0 && errno != EINVAL))
 			_exit(1);
 		u = lock_user(k, &p);
-		/* The lock is the open file's: it stays with the dup on fds[1] when u is closed. */
-		status = u >= 0 && dup3(p, fds[0], O_CLOEXEC) >= 0 && dup3(u, fds[1], O_CLOEXEC) >= 0;
-		if (u >= 0)
-			close(u);
-		if (p >= 0)
-			close(p);
-		_exit(status ? 0 : 1);
+		_exit(u >= 0 && send_fds(sv[1], p, u) == 0 ? 0 : 1);
 	}
+	close(sv[1]);
+	if (pid > 0)
+		got = recv_fds(sv[0], fds); /* (the child's exit without them: end of file) */
+	close(sv[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (got == 0) {
 		*pindir = fds[0];
 		return fds[1];
 	}
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
 	return -1;
 }
 
