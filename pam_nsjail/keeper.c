@@ -205,41 +205,49 @@ static void drop_record(const struct keeper *k, int pindir, int udir)
 		nsj_record_remove(pindir, k->uid, udir, &e);
 }
 
-/* The two fds (pin_dir, the locked user's directory) over a unix socket: 0, or -1. */
-static int send_fds(int sock, int a, int b)
-{
-	char byte = 'L';
+/* The message of lock_user_beneath()'s socket: one byte, and two fds beside it. */
+struct fd_msg {
+	char byte;
+	struct iovec iov;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 	} u;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	struct msghdr m;
+};
+
+static struct msghdr *fd_msg_init(struct fd_msg *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->byte = 'L';
+	f->iov = (struct iovec){ &f->byte, 1 };
+	f->m = (struct msghdr){ .msg_iov = &f->iov, .msg_iovlen = 1, .msg_control = f->u.buf,
+				.msg_controllen = sizeof(f->u.buf) };
+	return &f->m;
+}
+
+/* The two fds (pin_dir, the locked user's directory) over a unix socket: 0, or -1. */
+static int send_fds(int sock, int a, int b)
+{
+	struct fd_msg f;
+	struct msghdr *m = fd_msg_init(&f);
+	struct cmsghdr *c = CMSG_FIRSTHDR(m);
 	int fds[2] = { a, b };
 
-	memset(u.buf, 0, sizeof(u.buf));
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+	return sendmsg(sock, m, 0) == 1 ? 0 : -1;
 }
 
 static int recv_fds(int sock, int fds[2])
 {
-	char byte;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} u;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
+	struct fd_msg f;
+	struct msghdr *m = fd_msg_init(&f);
 	struct cmsghdr *c;
 
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 || (c = CMSG_FIRSTHDR(&m)) == NULL ||
+	if (recvmsg(sock, m, MSG_CMSG_CLOEXEC) != 1 || (c = CMSG_FIRSTHDR(m)) == NULL ||
 	    c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(2 * sizeof(int)))
 		return -1;

@@ -603,7 +603,7 @@ static int pipe_high(int fds[2])
 	return -EMFILE;
 }
 
-int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
+int nsj_net_restart(int pidfd, struct nsj_record *r, int *npfd_out, struct nsj_err *err)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	int report[2] = { -1, -1 }, ready[2] = { -1, -1 }, exitfd, e, status, ret, npfd = -1;
@@ -650,7 +650,9 @@ int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err)
 	ret = ret ? ret : nsj_net_adopt(r, npid, err);
 	if (ret < 0 && npfd >= 0)
 		nsj_pidfd_signal(npfd, SIGKILL);
-	if (npfd >= 0)
+	if (ret == 0 && npfd_out != NULL)
+		*npfd_out = npfd;
+	else if (npfd >= 0)
 		close(npfd);
 	return ret;
 }
@@ -667,20 +669,6 @@ int nsj_net_adopt(struct nsj_record *r, pid_t npid, struct nsj_err *err)
 	return 0;
 }
 
-/* The provider recorded in r (its pid and start time), SIGKILLed through a pidfd. */
-static void kill_provider(const struct nsj_record *r)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, r->net_pid, 0);
-	unsigned long long start;
-	char state;
-
-	if (pfd < 0)
-		return;
-	if (nsj_proc_start(r->net_pid, &start, &state) == 0 && start == r->net_start)
-		nsj_pidfd_signal(pfd, SIGKILL);
-	close(pfd);
-}
-
 /*
  * If the set's network provider died: start a new one, tied to the same keeper, and record it.
  * A failure leaves the set as it is (alive, without a way out) and says why in r.
@@ -689,14 +677,21 @@ void nsj_net_revive(int udir, int pidfd, struct nsj_record *r)
 {
 	struct nsj_err why = { 0 };
 	unsigned long long old_start = r->net_start;
+	int npfd = -1;
 
 	if (r->net_pid <= 0 || nsj_net_provider_alive(r) != 0)
 		return;
 	r->net_old = r->net_pid;
-	if (nsj_net_restart(pidfd, r, &why) == 0) {
-		if (nsj_record_write(udir, r, &why) < 0) {
-			/* Unrecorded, it would be one no login knows of: it goes. */
-			kill_provider(r);
+	if (nsj_net_restart(pidfd, r, &npfd, &why) == 0) {
+		bool recorded = nsj_record_write(udir, r, &why) == 0;
+
+		/* Unrecorded, it would be one no login knows of: it goes (through the pidfd held
+		 * since it was reported, so never a recycled pid). */
+		if (!recorded && npfd >= 0)
+			nsj_pidfd_signal(npfd, SIGKILL);
+		if (npfd >= 0)
+			close(npfd);
+		if (!recorded) {
 			r->net_pid = r->net_old;
 			r->net_start = old_start;
 		} else {

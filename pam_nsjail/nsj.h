@@ -419,9 +419,11 @@ int nsj_net_provider_alive(const struct nsj_record *r);
  * Start a new provider for the set of r, whose keeper is pidfd (verified), when the recorded
  * one died: it ends with the keeper as the first one would have (its exit pipe's read end is
  * taken from the keeper with pidfd_getfd). Fills r->net_pid and r->net_start (the caller
- * records them). Runs in the module before it joins: root, the host's namespaces.
+ * records them) and, if npfd is not NULL, *npfd with a pidfd of the new provider, held since
+ * it was reported (the caller closes it). Runs in the module before it joins: root, the host's
+ * namespaces.
  */
-int nsj_net_restart(int pidfd, struct nsj_record *r, struct nsj_err *err);
+int nsj_net_restart(int pidfd, struct nsj_record *r, int *npfd, struct nsj_err *err);
 
 /*
  * The provider npid, just reported started, as r's: recognised later as the keeper is, by its

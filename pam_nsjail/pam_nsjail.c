@@ -285,12 +285,16 @@ static int open_session(pam_handle_t *pamh, const struct args *a, const char *na
 		/* repaired: why the recorded set was not trusted ("keeper 812 is gone") */
 		if (act == NSJ_ACT_REPAIRED && r.replaced[0] != '\0')
 			snprintf(why, sizeof(why), " (%s)", r.replaced);
-		/* A keeper in a scope of another name than the one the docs say to stop: named. */
-		char usual[40];
-		snprintf(usual, sizeof(usual), "nsjail-%u.scope", (unsigned)u.uid);
-		if (r.scope[0] != '\0' && strcmp(r.scope, usual) != 0)
-			snprintf(why + strlen(why), sizeof(why) - strlen(why),
-				 " (in %.64s: %s is another set's)", r.scope, usual);
+		/* A keeper in a scope of another name than the one the docs say to stop: named.
+		 * (Only a set this login made has a scope in r.) */
+		if (r.scope[0] != '\0') {
+			char usual[40];
+
+			snprintf(usual, sizeof(usual), "nsjail-%u.scope", (unsigned)u.uid);
+			if (strcmp(r.scope, usual) != 0)
+				snprintf(why + strlen(why), sizeof(why) - strlen(why),
+					 " (in %.64s: %s is another set's)", r.scope, usual);
+		}
 		snprintf(action, sizeof(action), "%s%s%s", nsj_action_name(act), why,
 			 p.user_manager && act != NSJ_ACT_INSIDE && (r.kinds & NSJ_NSF(NSJ_NS_PID))
 				 ? " (user manager: nsjail-userman joins the mnt and pid namespaces)" : "");
@@ -356,32 +360,28 @@ PAM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 			 "skipped (no set joined)");
 		return PAM_IGNORE;
 	}
-	if (s->persist) {
-		log_line(pamh, LOG_INFO, name ? name : "?", s->rec.uid, &s->rec, t0, "closed (set kept)");
-		pam_set_data(pamh, DATA_KEY, NULL, NULL); /* closed: a later open starts afresh */
-		return PAM_SUCCESS;
-	}
+	const char *action = "closed (set torn down)";
+	char first[512], failed[600];
+	int ret = PAM_SUCCESS, level = LOG_INFO;
+
 	/*
 	 * Without the privilege to signal a root keeper (systemd's "(sd-pam)" closes the session
 	 * after dropping to the user's uid), the set ends as one whose session's process is gone:
-	 * with its last process, once the hold below is let go.
+	 * with its last process, once the hold is let go (below).
 	 */
-	if (geteuid() != 0) {
-		log_line(pamh, LOG_INFO, name ? name : "?", s->rec.uid, &s->rec, t0,
-			 "closed (set ends with its last process)");
-		pam_set_data(pamh, DATA_KEY, NULL, NULL);
-		return PAM_SUCCESS;
+	if (s->persist) {
+		action = "closed (set kept)";
+	} else if (geteuid() != 0) {
+		action = "closed (set ends with its last process)";
+	} else if (nsj_keeper_stop(s->pidfd, 2000, &e) < 0) {
+		snprintf(failed, sizeof(failed), "failed: %s", nsj_err_first(&e, first, sizeof(first)));
+		action = failed;
+		level = LOG_ERR;
+		ret = PAM_SESSION_ERR;
 	}
-	if (nsj_keeper_stop(s->pidfd, 2000, &e) < 0) {
-		char first[512], action[600];
-		snprintf(action, sizeof(action), "failed: %s", nsj_err_first(&e, first, sizeof(first)));
-		log_line(pamh, LOG_ERR, name ? name : "?", s->rec.uid, &s->rec, t0, action);
-		pam_set_data(pamh, DATA_KEY, NULL, NULL);
-		return PAM_SESSION_ERR;
-	}
-	log_line(pamh, LOG_INFO, name ? name : "?", s->rec.uid, &s->rec, t0, "closed (set torn down)");
-	pam_set_data(pamh, DATA_KEY, NULL, NULL);
-	return PAM_SUCCESS;
+	log_line(pamh, level, name ? name : "?", s->rec.uid, &s->rec, t0, action);
+	pam_set_data(pamh, DATA_KEY, NULL, NULL); /* closed: a later open starts afresh */
+	return ret;
 }
 
 PAM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)

@@ -81,8 +81,7 @@ static void below_free(struct below *b)
 		free(b->where[i]);
 }
 
-/* Mount points in mountinfo escape space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
+void nsj_mountinfo_unescape(char *s)
 {
 	char *o = s;
 
@@ -119,7 +118,7 @@ static int find_below(const char *path, uint64_t parent, struct below *b)
 		/* A mount point longer than mp (a user's FUSE mount can be) is not known in full. */
 		bool cut = strlen(mp) == sizeof(mp) - 1;
 
-		unescape(mp);
+		nsj_mountinfo_unescape(mp);
 		if (strncmp(mp, path, n) != 0 || mp[n] != '/')
 			continue;
 		b->n++;
@@ -138,7 +137,7 @@ static int find_below(const char *path, uint64_t parent, struct below *b)
 	while (!b->unsafe && getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "%llu %*s %*s %*s %4095s", &id, mp) != 2)
 			continue;
-		unescape(mp);
+		nsj_mountinfo_unescape(mp);
 		for (size_t i = 0; i < b->n_top; i++)
 			if (id != b->top[i] && strcmp(b->where[i], mp) == 0)
 				b->unsafe = true;
@@ -288,7 +287,7 @@ static void paths_with_mounts_below(char *const *paths, size_t n, bool *below)
 	while (getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
-		unescape(mp);
+		nsj_mountinfo_unescape(mp);
 		for (size_t i = 0; i < n; i++) {
 			size_t len = strlen(paths[i]);
 

@@ -518,23 +518,6 @@ static int hide_bus_dir(const char *path, struct nsj_err *err)
 	return ret;
 }
 
-/* mountinfo's octal escapes (\040 for a space...) undone in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++, o++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /*
  * With a PID namespace: every procfs of the host's tree but the set's own /proc goes (a rescue
  * chroot's /mnt/x/proc, schroot's, a bind of /proc elsewhere): through one, the set would list
@@ -544,22 +527,20 @@ static void unescape(char *s)
  */
 static void drop_other_procfs(void)
 {
-	char line[4096], path[64];
+	char *line = NULL, mp[4096], path[64];
+	size_t cap = 0;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-		char *sep = strstr(line, " - "), *mp, *save = NULL;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPER" */
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		const char *dash = strstr(line, " - ");
 		struct statfs sf;
 		int fd;
 
-		if (sep == NULL || strncmp(sep + 3, "proc ", 5) != 0)
+		if (dash == NULL || strncmp(dash, " - proc ", 8) != 0 ||
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 || strcmp(mp, "/proc") == 0)
 			continue;
-		mp = strtok_r(line, " ", &save);
-		for (int i = 0; i < 4 && mp != NULL; i++)
-			mp = strtok_r(NULL, " ", &save); /* id, parent, dev, root, then the mount point */
-		if (mp == NULL || strcmp(mp, "/proc") == 0)
-			continue;
-		unescape(mp);
+		nsj_mountinfo_unescape(mp);
 		fd = nsj_open_nofollow(AT_FDCWD, mp, O_PATH | O_DIRECTORY);
 		if (fd < 0)
 			continue;
@@ -569,6 +550,7 @@ static void drop_other_procfs(void)
 			umount2(path, MNT_DETACH);
 		close(fd);
 	}
+	free(line);
 	if (f != NULL)
 		fclose(f);
 }

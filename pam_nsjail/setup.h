@@ -96,5 +96,7 @@ size_t nsj_net_resolv_text(char *buf, size_t size);
  */
 int nsj_propagation_host(const struct nsj_policy *p, struct nsj_err *err);
 int nsj_propagation_inside(const struct nsj_policy *p, struct nsj_err *err);
+/* A mount point of /proc/self/mountinfo, its \ooo escapes (space, tab, newline, \) undone in place. */
+void nsj_mountinfo_unescape(char *s);
 
 #endif
